@@ -1,0 +1,56 @@
+"""`pebench` console script. Each concern registers its own subcommands (lazy imports keep
+`pebench --help` fast)."""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from .errors import UserError
+
+# (module, function) pairs; each function adds its subcommands to the given subparsers object.
+_COMMANDS = [
+    ("pebench_tasks.data.cli", "register"),
+    ("unlearn.models.cli", "register"),
+    ("pebench_tasks.eval_cli", "register"),
+    ("pebench_tasks.demo", "register"),
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="pebench", description="PEBench: unlearning benchmark for multimodal LLMs")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for module, fn in _COMMANDS:
+        try:
+            mod = importlib.import_module(module)
+        except ModuleNotFoundError as e:
+            if e.name == module:  # not written yet
+                continue
+            raise
+        getattr(mod, fn)(sub)
+    return parser
+
+
+def run(main_fn, argv=None) -> int:
+    """Run a CLI entry point; bad input becomes one line on stderr and exit code 2."""
+    try:
+        return int(main_fn(argv) or 0)
+    except UserError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted; run the same command again to resume", file=sys.stderr)
+        return 130
+
+
+def _main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+def main(argv=None) -> None:
+    sys.exit(run(_main, argv))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,57 @@
+"""Shared test set-up: CPU-only environment for vLLM/HF and session-wide fixtures that build the
+embedded mini data set and tiny models once (through the real CLIs) for every test that needs them."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+# vLLM on CPU refuses to start without a KV-cache size; no hub access here.
+os.environ.setdefault("VLLM_CPU_KVCACHE_SPACE", "1")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+BIN = Path(sys.executable).parent
+
+
+def run_cli(*args: str, check: bool = True, env: dict | None = None, timeout: float = 1800) -> subprocess.CompletedProcess:
+    """Run a project console script (pebench, unlearn, lmms-eval) from this venv."""
+    proc = subprocess.run(
+        [str(BIN / args[0]), *args[1:]], capture_output=True, text=True, timeout=timeout,
+        env={**os.environ, **(env or {})},
+    )
+    if check and proc.returncode != 0:
+        raise AssertionError(f"{' '.join(args)} exited {proc.returncode}\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+    return proc
+
+
+@pytest.fixture(scope="session")
+def session_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("pebench-session")
+
+
+@pytest.fixture(scope="session")
+def mini_data_dir(session_dir) -> Path:
+    """The embedded default data set (mini, seed 0), built once per test session."""
+    out = session_dir / "mini-data"
+    run_cli("pebench", "data", "build", "--scale", "mini", "--seed", "0", "--out", str(out))
+    return out
+
+
+@pytest.fixture(scope="session")
+def tiny_qwen2_vl_dir(session_dir, mini_data_dir) -> Path:
+    """A random-initialised tiny Qwen2-VL whose tokenizer was trained on the mini data set."""
+    out = session_dir / "tiny-qwen2-vl"
+    run_cli("pebench", "model", "tiny", "--arch", "qwen2_vl", "--data", str(mini_data_dir), "--out", str(out), "--seed", "0")
+    return out
+
+
+@pytest.fixture(scope="session")
+def tiny_llava_dir(session_dir, mini_data_dir) -> Path:
+    out = session_dir / "tiny-llava"
+    run_cli("pebench", "model", "tiny", "--arch", "llava", "--data", str(mini_data_dir), "--out", str(out), "--seed", "0")
+    return out
