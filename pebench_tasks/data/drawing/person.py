@@ -280,10 +280,11 @@ def _wear_torso(c: Canvas, wear, a: Anchors, P, tw):
             c.poly([P(-tw - 0.005, 0.27), P(-0.02, 0.27), P(-0.02, 0.62), P(-tw - 0.005, 0.62)], (40, 40, 48))
             c.poly([P(tw + 0.005, 0.27), P(0.02, 0.27), P(0.02, 0.62), P(tw + 0.005, 0.62)], (40, 40, 48))
             c.poly([P(-0.015, 0.28), P(0.015, 0.28), P(0.025, 0.5), P(0, 0.54), P(-0.025, 0.5)], (160, 20, 40))  # tie
-        elif item == "sparkly jacket":
-            c.rect(*P(-tw, 0.28), *P(tw, 0.62), (255, 215, 0))
-            for k in range(8):
-                c.circle(*P(-tw + (k % 4 + 0.5) * tw / 2, 0.33 + (k // 4) * 0.15), 0.012 * a.h, (255, 255, 255))
+        elif item == "sparkly jacket":  # open jacket: the shirt (identity) stays visible in the middle
+            for s0, s1 in ((-tw - 0.01, -tw * 0.35), (tw * 0.35, tw + 0.01)):
+                c.rect(*P(s0, 0.27), *P(s1, 0.62), (255, 215, 0))
+                for k in range(3):
+                    c.circle(*P((s0 + s1) / 2, 0.33 + k * 0.1), 0.012 * a.h, (255, 255, 255))
         elif item == "sash":
             c.line([P(-tw, 0.29), P(tw, 0.58)], (200, 20, 50), 0.06 * a.h)
         elif item == "id badge":
@@ -295,14 +296,14 @@ def _wear_torso(c: Canvas, wear, a: Anchors, P, tw):
         elif item == "jersey":
             c.rect(*P(-tw, 0.27), *P(tw, 0.36), (250, 250, 250))
             c.rect(*P(-tw, 0.36), *P(tw, 0.40), (20, 150, 60))
-        elif item == "winter coat":
-            c.rrect(*P(-tw - 0.02, 0.27), *P(tw + 0.02, 0.66), 0.04 * a.h, (190, 30, 40))
-            c.line([P(0, 0.28), P(0, 0.66)], (240, 240, 240), 0.012 * a.h)
-            c.rect(*P(-tw - 0.02, 0.27), *P(tw + 0.02, 0.31), (250, 250, 250))
-        elif item == "knit sweater":
-            c.rrect(*P(-tw - 0.01, 0.27), *P(tw + 0.01, 0.63), 0.04 * a.h, (150, 30, 30))
-            for k in range(5):
-                c.poly([P(-tw + k * tw * 0.4, 0.42), P(-tw + (k + 0.5) * tw * 0.4, 0.38), P(-tw + (k + 1) * tw * 0.4, 0.42)], (250, 250, 250))
+        elif item == "winter coat":  # open coat with a fur collar
+            for s0, s1 in ((-tw - 0.02, -tw * 0.35), (tw * 0.35, tw + 0.02)):
+                c.rrect(*P(s0, 0.27), *P(s1, 0.68), 0.02 * a.h, (190, 30, 40))
+            c.rect(*P(-tw - 0.02, 0.26), *P(tw + 0.02, 0.30), (250, 250, 250))
+        elif item == "knit sweater":  # open cardigan with a zigzag knit band
+            for s0, s1 in ((-tw - 0.01, -tw * 0.4), (tw * 0.4, tw + 0.01)):
+                c.rrect(*P(s0, 0.27), *P(s1, 0.63), 0.02 * a.h, (150, 30, 30))
+                c.line([P(s0, 0.45), P((s0 + s1) / 2, 0.42), P(s1, 0.45)], (250, 250, 250), 0.02 * a.h)
         elif item == "lab vest":
             c.rect(*P(-tw, 0.3), *P(tw, 0.6), (200, 240, 40))
             c.rect(*P(-tw, 0.47), *P(tw, 0.5), (220, 220, 220))

@@ -1,0 +1,119 @@
+"""Every split of docs/schema.md, computed from the images and QA tables and the forget ids.
+
+Pure functions (no I/O). Decisions (the paper does not publish them):
+- ``forgetNN`` forgets ``max(1, floor(NN/100 * n + 0.5))`` persons (and/or events): the first ones of
+  one seeded permutation of the ids, so forget05 within forget10 within forget20. ``both_forgetNN``
+  uses exactly the persons of ``person_forgetNN`` and the events of ``event_forgetNN``.
+- Evaluation splits (forget, generality, retain, scope) hold one paraphrase per image and concept:
+  template = CRC32("seed:image_id:concept") modulo the number of templates that image has for the
+  concept, so every split asks the same paraphrase for the same image and concept.
+- ``retain`` keeps at most ``retain_eval_max`` rows: a seeded sample, kept in table order.
+- ``common/pope``: ``pope_eval_max // 2`` seeded held-out images (all if fewer), one yes and one no
+  question each (template chosen like the eval template among the yes / the no rows).
+- Rows of every split are in qa-table order.
+"""
+from __future__ import annotations
+
+import zlib
+
+import numpy as np
+
+FORGET_LEVELS = {"forget05": 5, "forget10": 10, "forget20": 20}
+TARGETS = ["person", "event", "both"]
+SETTINGS = [f"{t}_{lvl}" for t in TARGETS for lvl in FORGET_LEVELS]
+SPLITS = ["forget", "generality", "retain", "scope", "goal_train"]
+COMMON_SPLITS = ["finetune_train", "pope"]
+DEFAULT_SETTING = "person_forget10"
+RETAIN_EVAL_MAX = 1000
+POPE_EVAL_MAX = 1000
+
+
+def forget_count(n: int, percent: int) -> int:
+    return max(1, int(np.floor(percent / 100 * n + 0.5)))
+
+
+def choose_forget_ids(person_ids: list[str], event_ids: list[str], seed: int) -> dict[str, dict[str, list[str]]]:
+    """``{setting: {"person": [...], "event": [...]}}`` for all 9 settings (nested, seeded)."""
+    p_order = [person_ids[i] for i in np.random.default_rng([seed, 11]).permutation(len(person_ids))]
+    e_order = [event_ids[i] for i in np.random.default_rng([seed, 12]).permutation(len(event_ids))]
+    out = {}
+    for lvl, pct in FORGET_LEVELS.items():
+        fp = sorted(p_order[: forget_count(len(person_ids), pct)])
+        fe = sorted(e_order[: forget_count(len(event_ids), pct)])
+        out[f"person_{lvl}"] = {"person": fp, "event": []}
+        out[f"event_{lvl}"] = {"person": [], "event": fe}
+        out[f"both_{lvl}"] = {"person": fp, "event": fe}
+    return out
+
+
+def _hash_pick(seed: int, image_id: str, concept: str, n: int) -> int:
+    return zlib.crc32(f"{seed}:{image_id}:{concept}".encode()) % n
+
+
+def eval_templates(qa: dict[str, list], seed: int) -> np.ndarray:
+    """Boolean mask over QA rows: the one paraphrase per (image, person|event) used for evaluation."""
+    groups: dict[tuple[str, str], list[int]] = {}
+    for i, (img, concept) in enumerate(zip(qa["image_id"], qa["concept"])):
+        if concept != "pope":
+            groups.setdefault((img, concept), []).append(i)
+    mask = np.zeros(len(qa["image_id"]), dtype=bool)
+    for (img, concept), rows in groups.items():
+        rows = sorted(rows, key=lambda r: qa["template"][r])
+        mask[rows[_hash_pick(seed, img, concept, len(rows))]] = True
+    return mask
+
+
+def compute_splits(qa: dict[str, list], forget_ids: dict[str, dict[str, list[str]]], seed: int,
+                   retain_eval_max: int = RETAIN_EVAL_MAX, pope_eval_max: int = POPE_EVAL_MAX) -> dict[tuple[str, str], list[int]]:
+    """Row indices into ``qa`` for every split: keys ``("common", name)`` and ``(setting, split)``.
+
+    ``qa`` is column-oriented and needs image_id, person_id, event_id, heldout, concept, template,
+    target."""
+    # integer codes: np.isin on int arrays is ~10x faster than on strings
+    p_names, person = np.unique(np.asarray(qa["person_id"], dtype=object), return_inverse=True)
+    e_names, event = np.unique(np.asarray(qa["event_id"], dtype=object), return_inverse=True)
+    heldout = np.asarray(qa["heldout"], dtype=bool)
+    concept = np.asarray(qa["concept"], dtype=object)
+    train = ~heldout
+    is_p, is_e, is_pope = concept == "person", concept == "event", concept == "pope"
+    ev = eval_templates(qa, seed)
+
+    def idx(m):
+        return np.flatnonzero(m).tolist()
+
+    out: dict[tuple[str, str], list[int]] = {("common", "finetune_train"): idx(train)}
+    out[("common", "pope")] = _pope_eval(qa, heldout & is_pope, seed, pope_eval_max)
+    for si, setting in enumerate(SETTINGS):
+        f = forget_ids[setting]
+        in_fp = np.isin(person, np.flatnonzero(np.isin(p_names, np.asarray(f["person"], dtype=object))))
+        in_fe = np.isin(event, np.flatnonzero(np.isin(e_names, np.asarray(f["event"], dtype=object))))
+        clean = ~(in_fp | in_fe)
+        target_q = (is_p & in_fp) | (is_e & in_fe)
+        setting_q = (is_p & bool(f["person"])) | (is_e & bool(f["event"]))
+        out[(setting, "forget")] = idx(train & target_q & ev)
+        out[(setting, "generality")] = idx(heldout & target_q & ev)
+        retain = np.flatnonzero(train & clean & setting_q & ev)
+        if len(retain) > retain_eval_max:
+            pick = np.random.default_rng([seed, 21, si]).choice(len(retain), retain_eval_max, replace=False)
+            retain = retain[np.sort(pick)]
+        out[(setting, "retain")] = retain.tolist()
+        other_q = (is_e & in_fp & ~in_fe) | (is_p & in_fe & ~in_fp)
+        out[(setting, "scope")] = idx(train & other_q & ev)
+        out[(setting, "goal_train")] = idx(train & clean)
+    return out
+
+
+def _pope_eval(qa, mask, seed, pope_eval_max):
+    by_image: dict[str, dict[str, list[int]]] = {}
+    for i in np.flatnonzero(mask):
+        by_image.setdefault(qa["image_id"][i], {"yes": [], "no": []})[qa["target"][i]].append(int(i))
+    images = [img for img, d in by_image.items() if d["yes"] and d["no"]]
+    n = min(len(images), pope_eval_max // 2)
+    chosen = sorted(np.random.default_rng([seed, 31]).choice(len(images), n, replace=False).tolist()) if n else []
+    rows = []
+    for k in chosen:
+        img = images[k]
+        for ans in ("yes", "no"):
+            cand = sorted(by_image[img][ans], key=lambda r: qa["template"][r])
+            rows.append(cand[_hash_pick(seed, img, "pope_" + ans, len(cand))])
+    return sorted(rows)

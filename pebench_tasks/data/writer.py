@@ -1,0 +1,143 @@
+"""Write a complete PEBench data folder (docs/schema.md) atomically.
+
+Used by ``pebench data build`` and by the importer of the released data. Input is plain Python:
+
+- ``people``: list of dicts with the people columns of the schema (``appearance`` a JSON string;
+  ``"{}"`` when unknown).
+- ``events``: list of dicts with event_id, name, keywords (list of str), description, objects
+  (list of str; may be empty).
+- ``images``: list of dicts with image_id, person_id, event_id, view (int), heldout (bool) and
+  ``image`` = PNG/JPEG bytes or a ``PIL.Image``.
+- ``qa``: list of dicts with the qa columns of the schema (``qa.make_qa`` builds them).
+- ``meta``: at least ``source`` ("synthetic"|"imported"), ``scale``, ``image_size``, ``views``,
+  ``train_views``; anything else is kept. The writer adds schema_version, seed, n_people, n_events,
+  settings, forget ids, the caps and the row counts.
+
+Splits are computed by ``splits.compute_splits``; forget ids default to
+``splits.choose_forget_ids(person ids, event ids, seed)``. Every parquet file is written with
+``datasets`` (so features such as the ``Image`` column round-trip) and the whole folder appears only
+when everything is written (``atomic_dir``).
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+from pathlib import Path
+
+import pyarrow as pa
+
+from ..atomic import atomic_dir
+from ..errors import UserError
+from . import splits as S
+
+SCHEMA_VERSION = 1
+
+PEOPLE_COLUMNS = ["person_id", "name", "first_name", "last_name", "gender", "age", "occupation_category",
+                  "occupation", "city", "region", "appearance"]
+EVENT_COLUMNS = ["event_id", "name", "keywords", "description", "objects"]
+IMAGE_COLUMNS = ["image_id", "person_id", "event_id", "view", "heldout", "image"]
+QA_COLUMNS = ["qa_id", "image_id", "person_id", "event_id", "view", "heldout", "concept", "template", "question",
+              "answer", "target", "person_name", "event_name", "event_keywords"]
+
+
+def features():
+    """The ``datasets.Features`` of each table."""
+    from datasets import Features, Image, Value
+
+    try:
+        from datasets import List
+    except ImportError:  # datasets < 4
+        from datasets import Sequence as List
+    s, i, b = Value("string"), Value("int32"), Value("bool")
+    return {
+        "people": Features({c: (i if c == "age" else s) for c in PEOPLE_COLUMNS}),
+        "events": Features({"event_id": s, "name": s, "keywords": List(s), "description": s, "objects": List(s)}),
+        "images": Features({"image_id": s, "person_id": s, "event_id": s, "view": i, "heldout": b, "image": Image()}),
+        "qa": Features({**{c: s for c in QA_COLUMNS}, "view": i, "heldout": b, "template": i, "event_keywords": List(s)}),
+    }
+
+
+def _columns(table: str, rows: list[dict], columns: list[str]) -> dict[str, list]:
+    if not rows:
+        raise UserError(f"{table}: no rows to write")
+    missing = [c for c in columns if c not in rows[0]]
+    if missing:
+        raise UserError(f"{table}: rows lack column(s) {', '.join(missing)}; see docs/schema.md")
+    return {c: [r[c] for r in rows] for c in columns}
+
+
+def _image_value(img) -> dict:
+    if isinstance(img, (bytes, bytearray)):
+        return {"bytes": bytes(img), "path": None}
+    buf = io.BytesIO()
+    img.convert("RGB").save(buf, format="PNG")
+    return {"bytes": buf.getvalue(), "path": None}
+
+
+def _dataset(table, feats):
+    """A Dataset over an arrow table. Building the table with pyarrow (not ``Dataset.from_dict``, which
+    encodes every value in Python) and passing a fingerprint (no hashing of the table) keeps the
+    full build's write phase in seconds."""
+    from datasets import Dataset, DatasetInfo
+
+    if isinstance(table, dict):
+        table = pa.Table.from_pydict(table, schema=feats.arrow_schema)
+    return Dataset(table, info=DatasetInfo(features=feats), fingerprint="pebench-writer")
+
+
+def _to_parquet(ds, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ds.to_parquet(str(path))
+
+
+@contextlib.contextmanager
+def _quiet_datasets():
+    """``datasets`` prints a progress bar per parquet file; our own bar is enough."""
+    import datasets
+
+    was_disabled = datasets.are_progress_bars_disabled()
+    datasets.disable_progress_bars()
+    try:
+        yield
+    finally:
+        if not was_disabled:
+            datasets.enable_progress_bars()
+
+
+def write_pebench(out, *, people: list[dict], events: list[dict], images: list[dict], qa: list[dict], meta: dict,
+                  seed: int, forget_ids: dict | None = None, retain_eval_max: int = S.RETAIN_EVAL_MAX,
+                  pope_eval_max: int = S.POPE_EVAL_MAX, overwrite: bool = False) -> Path:
+    """Write the folder ``out`` and return its path; raises UserError if ``out`` exists and not ``overwrite``."""
+    feats = features()
+    people_c = _columns("people", people, PEOPLE_COLUMNS)
+    events_c = _columns("events", events, EVENT_COLUMNS)
+    images_c = _columns("images", images, IMAGE_COLUMNS)
+    images_c["image"] = [_image_value(x) for x in images_c["image"]]
+    qa_c = _columns("qa", qa, QA_COLUMNS)
+    if forget_ids is None:
+        forget_ids = S.choose_forget_ids(people_c["person_id"], events_c["event_id"], seed)
+    split_rows = S.compute_splits(qa_c, forget_ids, seed, retain_eval_max, pope_eval_max)
+
+    counts = {"people": len(people), "events": len(events), "images": len(images), "qa": len(qa),
+              "splits": {"common": {}, **{s: {} for s in S.SETTINGS}}}
+    with atomic_dir(out, overwrite=overwrite) as tmp, _quiet_datasets():
+        for name, cols in (("people", people_c), ("events", events_c), ("images", images_c)):
+            _to_parquet(_dataset(cols, feats[name]), tmp / f"{name}.parquet")
+        qa_ds = _dataset(qa_c, feats["qa"])
+        _to_parquet(qa_ds, tmp / "qa.parquet")
+        qa_table = qa_ds.data.table
+        for (group, name), rows in split_rows.items():
+            # pyarrow take: much faster than Dataset.select(...).flatten_indices()
+            sub = _dataset(qa_table.take(pa.array(rows, type=pa.int64())), feats["qa"])
+            _to_parquet(sub, tmp / "splits" / group / f"{name}.parquet")
+            counts["splits"][group][name] = len(rows)
+        full_meta = {
+            **meta, "schema_version": SCHEMA_VERSION, "seed": seed, "n_people": len(people), "n_events": len(events),
+            "settings": S.SETTINGS, "splits": S.SPLITS, "common_splits": S.COMMON_SPLITS,
+            "default_setting": S.DEFAULT_SETTING, "forget_ids": forget_ids,
+            "retain_eval_max": retain_eval_max, "pope_eval_max": pope_eval_max, "counts": counts,
+        }
+        (tmp / "meta.json").write_text(json.dumps(full_meta, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
+                                       encoding="utf-8")
+    return Path(out)

@@ -1,0 +1,73 @@
+"""lmms-eval plugin: PEBench's model manifests, and registration of the PEBench tasks.
+
+pyproject declares ``[project.entry-points."lmms_eval.models"] pebench =
+"pebench_tasks.lmms_plugin:MANIFESTS"``. lmms-eval loads that entry point when ``lmms_eval.models``
+is imported, which its CLI (and ``lmms_eval.evaluator``) does before building a ``TaskManager``.
+lmms-eval 0.7.3 has no entry point for tasks, so importing this module also wraps
+``TaskManager.initialize_tasks`` to append our task folder to the include paths (idempotent; a
+folder already given with ``--include_path`` is not added twice; ``include_defaults=False`` is
+respected). Result: ``lmms-eval --model X --tasks pebench_forget`` works after ``pip install``
+with no ``--include_path``, and ``--include_path <this package>/tasks`` works too.
+(``lmms-eval tasks list`` does not import the models, so there ``--include-path`` is needed.)
+
+Model manifests: add one line to ``MANIFESTS``, e.g.
+``ModelManifest(model_id="vllm_lora", chat_class_path="unlearn.scoring.vllm_lora.VLLMLoRA")``.
+"""
+from __future__ import annotations
+
+import functools
+import os
+
+from lmms_eval.models.registry_v2 import ModelManifest
+
+from .tasks import TASKS_DIR
+
+MANIFESTS: tuple[ModelManifest, ...] = (
+    # one ModelManifest(...) per model backend PEBench adds to lmms-eval
+)
+
+
+def _same_dir(a, b) -> bool:
+    try:
+        return os.path.realpath(os.fspath(a)) == os.path.realpath(os.fspath(b))
+    except (TypeError, ValueError):
+        return False
+
+
+def with_pebench_path(include_path, include_defaults: bool = True):
+    """``include_path`` (None, str or list) plus our task folder, unless already present or the
+    caller asked for no default tasks."""
+    if include_path is None:
+        paths = []
+    elif isinstance(include_path, (str, os.PathLike)):
+        paths = [include_path]
+    else:
+        paths = list(include_path)
+    if include_defaults and not any(_same_dir(p, TASKS_DIR) for p in paths):
+        paths.append(str(TASKS_DIR))
+    return paths or None
+
+
+def register_tasks() -> bool:
+    """Make lmms-eval's TaskManager index the PEBench tasks by default. Returns True if patched now."""
+    from lmms_eval.tasks import TaskManager
+
+    original = TaskManager.initialize_tasks
+    if getattr(original, "_pebench_wrapped", False):
+        return False
+
+    @functools.wraps(original)
+    def initialize_tasks(self, include_path=None, include_defaults=True):
+        return original(self, include_path=with_pebench_path(include_path, include_defaults), include_defaults=include_defaults)
+
+    initialize_tasks._pebench_wrapped = True
+    TaskManager.initialize_tasks = initialize_tasks
+    return True
+
+
+try:
+    register_tasks()
+except Exception as e:  # never break lmms-eval's model registry because of us
+    import warnings
+
+    warnings.warn(f"pebench: could not register the PEBench tasks with lmms-eval ({e}); pass --include_path {TASKS_DIR}")

@@ -1,0 +1,100 @@
+"""Deterministic text metrics: person-name precision, event keyword coverage, ROUGE-L.
+
+Normalisation (``normalize``), used by the name and keyword rules: Unicode NFKD with accents
+removed, lower case, every character that is not a letter or digit becomes a space, runs of
+spaces collapse. A phrase "appears" in an answer when its normalised word sequence occurs in the
+normalised answer on word boundaries ("Adebola Okafor." and "ADEBOLA-OKAFOR" contain "Adebola
+Okafor"; "Adebola Okaforson" and "Okafor Adebola" do not).
+"""
+from __future__ import annotations
+
+import functools
+import math
+import re
+import unicodedata
+from typing import Iterable, Sequence
+
+_NON_ALNUM = re.compile(r"[^0-9a-z]+")
+
+
+def normalize(text: str | None) -> str:
+    """Lower-case, accent-free, punctuation-free, single-spaced text."""
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFKD", str(text))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
+    return _NON_ALNUM.sub(" ", text).strip()
+
+
+def contains_phrase(answer: str | None, phrase: str) -> bool:
+    """True when the normalised ``phrase`` occurs in the normalised ``answer`` on word boundaries.
+    An empty phrase never matches."""
+    p = normalize(phrase)
+    if not p:
+        return False
+    return f" {p} " in f" {normalize(answer)} "
+
+
+def name_correct(prediction: str | None, full_name: str) -> bool:
+    """Person-name rule (our decision; the paper says "precision" only): the answer is correct when
+    the FULL name appears in it, case and punctuation insensitive, on word boundaries. A first or
+    last name alone is not enough; extra words around the name are allowed."""
+    return contains_phrase(prediction, full_name)
+
+
+def name_precision(predictions: Sequence[str | None], names: Sequence[str]) -> float:
+    """Share of answers (0-100) that contain the true full name. NaN for no answers."""
+    if len(predictions) != len(names):
+        raise ValueError(f"{len(predictions)} predictions for {len(names)} names")
+    if not names:
+        return math.nan
+    return 100.0 * sum(name_correct(p, n) for p, n in zip(predictions, names)) / len(names)
+
+
+def keyword_coverage(prediction: str | None, keywords: Iterable[str]) -> float:
+    """Share (0-1) of the event's keywords (10 in PEBench) that appear in the answer, each by the
+    phrase rule of ``contains_phrase`` (multi-word keywords must appear as a phrase; no stemming).
+    NaN when the event has no keywords."""
+    kws = [k for k in keywords if normalize(k)]
+    if not kws:
+        return math.nan
+    return sum(contains_phrase(prediction, k) for k in kws) / len(kws)
+
+
+@functools.lru_cache(maxsize=1)
+def _scorer():
+    from rouge_score import rouge_scorer
+
+    return rouge_scorer.RougeScorer(["rougeL"], use_stemmer=True)
+
+
+def rouge_l(prediction: str | None, reference: str) -> float:
+    """ROUGE-L F-measure (0-1) of the answer against the reference answer, computed by the
+    ``rouge-score`` package (``RougeScorer(["rougeL"], use_stemmer=True)``: its own tokeniser
+    lower-cases and drops punctuation, Porter stemming on)."""
+    return float(_scorer().score(reference or "", prediction or "")["rougeL"].fmeasure)
+
+
+def event_offline_match(prediction: str | None, reference: str, keywords: Iterable[str]) -> dict:
+    """The offline (judge-free, deterministic) event score; our decision, the paper has none.
+
+    - ``keyword_coverage``: share of the event's keywords in the answer (0-1, ``keyword_coverage``).
+    - ``keyword_score``: that coverage relative to the reference answer's own coverage, capped at 1:
+      ``min(1, hits(answer) / max(1, hits(reference)))``. A one-sentence reference answer contains
+      only a few of the 10 keywords, so raw coverage alone would cap a perfect answer far below 1;
+      with this scaling the reference answer scores 1 (when it contains a keyword) and an answer
+      that names as many of the event's keywords, any of the 10, scores 1 too.
+    - ``rougeL``: ROUGE-L F against the reference answer (``rouge_l``).
+    - ``offline_match`` = mean(keyword_score, rougeL), 0-1 (the true answer scores 1).
+    """
+    kws = [k for k in keywords if normalize(k)]
+    hits = sum(contains_phrase(prediction, k) for k in kws)
+    ref_hits = sum(contains_phrase(reference, k) for k in kws)
+    cov = hits / len(kws) if kws else math.nan
+    kscore = min(1.0, hits / max(1, ref_hits)) if kws else math.nan
+    rl = rouge_l(prediction, reference)
+    parts = [x for x in (kscore, rl) if not math.isnan(x)]
+    return {
+        "keyword_coverage": cov, "keyword_score": kscore, "rougeL": rl,
+        "offline_match": sum(parts) / len(parts) if parts else math.nan,
+    }

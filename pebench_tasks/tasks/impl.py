@@ -1,0 +1,168 @@
+"""Task functions behind the YAMLs: docs, prompts, per-sample results and aggregations.
+
+Every per-sample record carries the ids (qa_id, image_id, person_id, event_id), the concept asked,
+the target and the prediction, plus the sample's own score, so that ``--log_samples`` output is
+enough to recompute or bootstrap any metric later.
+"""
+from __future__ import annotations
+
+import math
+from typing import Callable
+
+from .. import data_resolve
+from ..metrics import judge as judge_mod
+from ..metrics.pope import parse_yes_no, pope_scores
+from ..metrics.text import event_offline_match, name_correct, rouge_l
+
+ID_FIELDS = ("qa_id", "image_id", "person_id", "event_id", "view", "concept", "template", "target", "person_name", "event_name", "setting")
+
+# the headline metric of each (family, split): Table 1's columns
+SPLIT_METRIC = {"forget": "efficacy", "generality": "generality", "retain": "retain"}
+
+
+# ----------------------------------------------------------------------------- docs and prompts
+def docs_fn(family: str, split: str) -> Callable:
+    """``process_docs`` for one task: the YAML's dataset is a one-row stub; the real rows come from
+    the data folder chosen by the environment (``pebench_tasks.data_resolve``)."""
+
+    def process_docs(_stub):
+        return data_resolve.task_rows(family, split)
+
+    process_docs.__name__ = f"{family}_{split}_docs"
+    return process_docs
+
+
+def doc_to_visual(doc):
+    return [doc["image"].convert("RGB")]
+
+
+def doc_to_text(doc, lmms_eval_specific_kwargs=None):
+    kw = lmms_eval_specific_kwargs or {}
+    return f"{kw.get('pre_prompt', '')}{doc['question']}{kw.get('post_prompt', '')}"
+
+
+def _prediction(results) -> str:
+    r = results[0] if isinstance(results, (list, tuple)) and results else results
+    return "" if r is None else str(r).strip()
+
+
+def _record(doc, prediction: str) -> dict:
+    rec = {k: doc.get(k) for k in ID_FIELDS if k in doc}
+    rec["prediction"] = prediction
+    return rec
+
+
+# ----------------------------------------------------------------------------- process_results
+def person_results_fn(split: str) -> Callable:
+    metric = f"person_{SPLIT_METRIC[split]}"
+
+    def process_results(doc, results):
+        pred = _prediction(results)
+        rec = {**_record(doc, pred), "correct": bool(name_correct(pred, doc["target"]))}
+        return {metric: rec}
+
+    return process_results
+
+
+def event_results_fn(split: str) -> Callable:
+    m = SPLIT_METRIC[split]
+
+    def process_results(doc, results):
+        pred = _prediction(results)
+        off = event_offline_match(pred, doc["answer"], doc["event_keywords"])
+        jr = judge_mod.judge_event(
+            question=doc["question"], event_name=doc["event_name"], reference=doc["answer"],
+            keywords=doc["event_keywords"], prediction=pred,
+        )
+        rec = {**_record(doc, pred), **off, "judge": jr.to_dict()}
+        return {
+            f"event_{m}_geval": rec, f"event_{m}_offline": rec,
+            "keyword_coverage": rec, "rougeL": rec, "judge_unparseable": rec, "judge_errors": rec,
+        }
+
+    return process_results
+
+
+def person_scope_results(doc, results):
+    """Person unlearning, scope: event questions on forget-person images, ROUGE-L (0-1)."""
+    pred = _prediction(results)
+    return {"person_scope": {**_record(doc, pred), "rougeL": rouge_l(pred, doc["answer"])}}
+
+
+def event_scope_results(doc, results):
+    """Event unlearning, scope: person questions on forget-event images, name precision (0-100)."""
+    pred = _prediction(results)
+    return {"event_scope": {**_record(doc, pred), "correct": bool(name_correct(pred, doc["target"]))}}
+
+
+def pope_results(doc, results):
+    pred = _prediction(results)
+    rec = {**_record(doc, pred), "parsed": parse_yes_no(pred), "label": str(doc["target"]).strip().lower()}
+    rec["correct"] = rec["parsed"] == rec["label"]
+    return {"pope_accuracy": rec, "pope_f1": rec, "pope_unparsed": rec}
+
+
+# ----------------------------------------------------------------------------- aggregations
+def _mean(values) -> float:
+    vals = [float(v) for v in values if v is not None and not (isinstance(v, float) and math.isnan(v))]
+    return sum(vals) / len(vals) if vals else math.nan
+
+
+def agg_precision(items) -> float:
+    """Name precision, 0-100."""
+    return 100.0 * _mean(r["correct"] for r in items)
+
+
+def agg_inverse_precision(items) -> float:
+    """100 - name precision (efficacy / generality of person unlearning)."""
+    return 100.0 - agg_precision(items)
+
+
+def agg_offline(items) -> float:
+    return _mean(r["offline_match"] for r in items)
+
+
+def agg_inverse_offline(items) -> float:
+    return 1.0 - agg_offline(items)
+
+
+def agg_geval(items) -> float:
+    """Mean judge match over parsed replies; NaN when no judge is configured or none parsed."""
+    return judge_mod.summarize(r["judge"] for r in items)["mean_match"]
+
+
+def agg_inverse_geval(items) -> float:
+    return 1.0 - agg_geval(items)
+
+
+def agg_keyword_coverage(items) -> float:
+    return _mean(r["keyword_coverage"] for r in items)
+
+
+def agg_rougeL(items) -> float:
+    return _mean(r["rougeL"] for r in items)
+
+
+def agg_judge_unparseable(items) -> int:
+    return judge_mod.summarize(r["judge"] for r in items)["unparseable"]
+
+
+def agg_judge_errors(items) -> int:
+    return judge_mod.summarize(r["judge"] for r in items)["error"]
+
+
+def agg_pope_accuracy(items) -> float:
+    return pope_scores([r["prediction"] for r in items], [r["label"] for r in items])["accuracy"]
+
+
+def agg_pope_f1(items) -> float:
+    return pope_scores([r["prediction"] for r in items], [r["label"] for r in items])["f1"]
+
+
+def agg_pope_unparsed(items) -> int:
+    return sum(r["parsed"] is None for r in items)
+
+
+def group_sum(metrics, sizes, weight_by_size=False) -> float:
+    """Group aggregation for counts (judge_unparseable, judge_errors): the sum over subtasks."""
+    return sum(metrics)

@@ -1,0 +1,27 @@
+"""Functions the PEBench task YAMLs reference with ``!function utils.<name>`` (see impl.py)."""
+from pebench_tasks.tasks.impl import (  # noqa: F401
+    agg_geval, agg_inverse_geval, agg_inverse_offline, agg_inverse_precision, agg_judge_errors,
+    agg_judge_unparseable, agg_keyword_coverage, agg_offline, agg_pope_accuracy, agg_pope_f1,
+    agg_pope_unparsed, agg_precision, agg_rougeL, doc_to_text, doc_to_visual, docs_fn,
+    event_results_fn, event_scope_results, group_sum, person_results_fn, person_scope_results,
+    pope_results,
+)
+
+# process_docs per task (the YAML's stub dataset is replaced by the rows of the chosen data folder)
+person_forget_docs = docs_fn("person", "forget")
+person_generality_docs = docs_fn("person", "generality")
+person_retain_docs = docs_fn("person", "retain")
+person_scope_docs = docs_fn("person", "scope")
+event_forget_docs = docs_fn("event", "forget")
+event_generality_docs = docs_fn("event", "generality")
+event_retain_docs = docs_fn("event", "retain")
+event_scope_docs = docs_fn("event", "scope")
+pope_docs = docs_fn("pope", "pope")
+
+# process_results per task
+person_forget_results = person_results_fn("forget")
+person_generality_results = person_results_fn("generality")
+person_retain_results = person_results_fn("retain")
+event_forget_results = event_results_fn("forget")
+event_generality_results = event_results_fn("generality")
+event_retain_results = event_results_fn("retain")

@@ -1,0 +1,127 @@
+"""Split integrity on a built mini folder, and the pure split functions."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pebench_tasks.data import splits as S
+from pebench_tasks.data.build import build_dataset
+from pebench_tasks.data.dataset import COMMON_SPLITS, SETTINGS, SPLITS, open_dataset
+from pebench_tasks.data.drawing import SCENES, kind
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    out = tmp_path_factory.mktemp("splits") / "mini"
+    build_dataset(out, scale="mini", seed=3, image_size=56, workers=1, progress=False)
+    return open_dataset(out)
+
+
+def _df(data, setting, split):
+    return data.qa(setting, split).to_pandas()
+
+
+def test_names():
+    assert SETTINGS == [f"{t}_{n}" for t in ("person", "event", "both") for n in ("forget05", "forget10", "forget20")]
+    assert SPLITS == ["forget", "generality", "retain", "scope", "goal_train"]
+    assert COMMON_SPLITS == ["finetune_train", "pope"]
+
+
+def test_forget_sets_nested_and_sized():
+    pids = [f"p{i:03d}" for i in range(200)]
+    eids = [f"e{i:02d}" for i in range(40)]
+    f = S.choose_forget_ids(pids, eids, seed=7)
+    assert [len(f[f"person_{n}"]["person"]) for n in S.FORGET_LEVELS] == [10, 20, 40]
+    assert [len(f[f"event_{n}"]["event"]) for n in S.FORGET_LEVELS] == [2, 4, 8]
+    mini = S.choose_forget_ids(pids[:20], eids[:8], seed=7)
+    assert [len(mini[f"person_{n}"]["person"]) for n in S.FORGET_LEVELS] == [1, 2, 4]
+    assert [len(mini[f"event_{n}"]["event"]) for n in S.FORGET_LEVELS] == [1, 1, 2]
+    for ids in (f, mini):
+        for t in ("person", "event"):
+            a, b, c = (set(ids[f"{t}_{n}"][t]) for n in S.FORGET_LEVELS)
+            assert a <= b <= c
+        for n in S.FORGET_LEVELS:
+            assert ids[f"both_{n}"] == {"person": ids[f"person_{n}"]["person"], "event": ids[f"event_{n}"]["event"]}
+            assert ids[f"person_{n}"]["event"] == [] and ids[f"event_{n}"]["person"] == []
+    assert S.choose_forget_ids(pids, eids, seed=8) != f
+
+
+def test_training_splits_never_see_forget_targets_or_heldout_views(data):
+    ft = _df(data, None, "finetune_train")
+    assert not ft.heldout.any() and len(ft) == 480 * 14
+    for setting in SETTINGS:
+        f = data.forget_ids(setting)
+        for split in ("goal_train", "retain"):
+            df = _df(data, setting, split)
+            assert not df.person_id.isin(f["person"]).any(), (setting, split)
+            assert not df.event_id.isin(f["event"]).any(), (setting, split)
+            assert not df.heldout.any()
+        goal = _df(data, setting, "goal_train")
+        assert set(goal.concept) == {"person", "event", "pope"}
+
+
+def test_forget_generality_scope(data):
+    for setting in SETTINGS:
+        f = data.forget_ids(setting)
+        fp, fe = set(f["person"]), set(f["event"])
+        for split, held in (("forget", False), ("generality", True)):
+            df = _df(data, setting, split)
+            assert len(df) and (df.heldout == held).all()
+            for c, p, e in zip(df.concept, df.person_id, df.event_id):
+                assert (c == "person" and p in fp) or (c == "event" and e in fe), (setting, split)
+        scope = _df(data, setting, "scope")
+        assert len(scope) and not scope.heldout.any()
+        for c, p, e in zip(scope.concept, scope.person_id, scope.event_id):
+            # the OTHER concept of a forget image whose other concept is not forgotten
+            assert (c == "event" and p in fp and e not in fe) or (c == "person" and e in fe and p not in fp)
+        retain = _df(data, setting, "retain")
+        assert set(retain.concept) == ({"person"} if fp else set()) | ({"event"} if fe else set())
+
+
+def test_one_consistent_template_per_image_and_concept(data):
+    chosen = {}
+    for setting in SETTINGS:
+        for split in ("forget", "generality", "retain", "scope"):
+            df = _df(data, setting, split)
+            assert not df.duplicated(["image_id", "concept"]).any()
+            for img, c, t in zip(df.image_id, df.concept, df.template):
+                assert chosen.setdefault((img, c), t) == t
+    assert len(set(chosen.values())) > 1  # the paraphrase varies between images
+
+
+def test_pope_balanced_heldout(data):
+    pope = _df(data, None, "pope")
+    assert pope.heldout.all() and (pope.concept == "pope").all()
+    assert (pope.target == "yes").sum() == (pope.target == "no").sum() == pope.image_id.nunique() == 160
+    events = {e["name"]: e for e in data.events}
+    qa = data.qa(None, "finetune_train").to_pandas()
+    for df in (pope, qa[qa.concept == "pope"]):
+        for q, ans, ev in zip(df.question, df.target, df.event_name):
+            drawn = set(events[ev]["objects"]) | set(SCENES[ev].also)
+            if ans == "yes":
+                assert any(o in q for o in events[ev]["objects"]), q
+            else:  # never ask about something of a kind that is drawn
+                asked = [o for o in {o for e in events.values() for o in e["objects"]} if f" {o} " in q or f" {o}?" in q]
+                assert asked and all(kind(a) not in {kind(d) for d in drawn} for a in asked), (q, ev)
+
+
+def test_retain_cap_is_a_seeded_subset(data):
+    df = _df(data, None, "finetune_train")  # any QA table works for the pure function
+    table = {c: df[c].tolist() for c in ("image_id", "person_id", "event_id", "heldout", "concept", "template", "target")}
+    f = data.meta["forget_ids"]
+    uncapped = S.compute_splits(table, f, seed=3, retain_eval_max=10**9)
+    capped = S.compute_splits(table, f, seed=3, retain_eval_max=50)
+    for setting in SETTINGS:
+        r = capped[(setting, "retain")]
+        assert len(r) == 50 and set(r) <= set(uncapped[(setting, "retain")]) and r == sorted(r)
+    assert capped == S.compute_splits(table, f, seed=3, retain_eval_max=50)
+
+
+def test_split_folder_paths(data):
+    root = Path(data.root)
+    for setting in SETTINGS:
+        for split in SPLITS:
+            assert (root / "splits" / setting / f"{split}.parquet").is_file()
+    for split in COMMON_SPLITS:
+        assert (root / "splits" / "common" / f"{split}.parquet").is_file()

