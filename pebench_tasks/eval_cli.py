@@ -33,7 +33,8 @@ def register(subparsers) -> None:
             "PEBENCH_JUDGE_BASE_URL (unset: G-Eval metrics are NaN, the offline event score is reported)."
         ),
     )
-    p.add_argument("--model", required=True, help="lmms-eval model backend, e.g. vllm, qwen2_vl, llava_hf")
+    p.add_argument("--model", default=None,
+                   help="lmms-eval model backend, e.g. vllm_lora, vllm, qwen2_vl, llava_hf (default with --adapters: vllm_lora)")
     p.add_argument("--model-args", default="", help="lmms-eval --model_args, e.g. model=DIR,max_new_tokens=64")
     p.add_argument("--tasks", default=DEFAULT_TASKS, help=f"comma-separated tasks/groups (default: {DEFAULT_TASKS})")
     p.add_argument("--output", required=True, metavar="DIR", help="lmms-eval --output_path")
@@ -49,6 +50,11 @@ def register(subparsers) -> None:
     p.add_argument("--no-log-samples", action="store_true", help="do not write per-sample logs (they are needed for bootstrapping)")
     p.add_argument("--verbosity", default="WARNING", help="lmms-eval log level (default WARNING)")
     p.add_argument("--lmms-eval-args", default="", metavar="ARGS", help="extra lmms-eval CLI arguments, one string")
+    p.add_argument("--adapters", metavar="DIRS",
+                   help="LoRA adapters to score on ONE vLLM engine (--model vllm_lora): comma-separated adapter folders "
+                        "and/or sweep folders (every sub-folder with adapter_config.json); results per adapter in "
+                        "OUTPUT/<adapter>/, table in OUTPUT/summary.{csv,md}; adapters with results are skipped (resume)")
+    p.add_argument("--include-base", action="store_true", help="with --adapters: also score the base model (row 'base')")
     p.set_defaults(func=_run)
 
 
@@ -117,59 +123,139 @@ def check_results(results: dict, results_path: Path | None) -> list[str]:
     return problems
 
 
-def _run(args) -> int:
-    for attr, env in _ENV_FLAGS:
-        value = getattr(args, attr)
-        if value:
-            os.environ[env] = str(Path(value).expanduser().resolve()) if attr == "data" else value
-    _preflight()
-    output = Path(args.output).expanduser().resolve()
-    args.output = output
-    argv = lmms_eval_argv(args)
-
+def _parse_ns(argv: list[str]):
+    """lmms-eval's own argument parser (defaults included) for ``argv``."""
     saved_argv = sys.argv
     sys.argv = ["lmms-eval", *argv]
     try:
-        from loguru import logger as eval_logger
-        from lmms_eval.__main__ import cli_evaluate_single, parse_eval_args
+        from lmms_eval.__main__ import parse_eval_args
 
         _, ns = parse_eval_args()
     finally:
         sys.argv = saved_argv
-    eval_logger.remove()
-    eval_logger.add(sys.stderr, level=ns.verbosity)
-    os.environ["VERBOSITY"] = ns.verbosity
+    return ns
 
+
+def _configure_logging(level: str) -> None:
+    from loguru import logger as eval_logger
+
+    eval_logger.remove()
+    eval_logger.add(sys.stderr, level=level)
+    os.environ["VERBOSITY"] = level
+
+
+def _evaluate(ns, task_manager=None):
+    """One lmms-eval evaluation; with ``task_manager`` the CLI's steps are replayed on a shared
+    TaskManager (``cli_evaluate_single`` builds a new one, ~3 s, per call)."""
+    from lmms_eval.__main__ import cli_evaluate_single
+
+    if task_manager is None:
+        return cli_evaluate_single(ns)
+    from lmms_eval import evaluator
+    from lmms_eval.loggers import EvaluationTracker
+    from lmms_eval.utils import get_datetime_str, simple_parse_args_string
+
+    tracker = EvaluationTracker(**simple_parse_args_string(f"output_path={ns.output_path}"))
+    datetime_str = get_datetime_str(timezone=ns.timezone)
+    results = evaluator.simple_evaluate(
+        model=ns.model, model_args=ns.model_args, tasks=task_manager.match_tasks(ns.tasks.split(",")),
+        batch_size=ns.batch_size, limit=ns.limit, offset=ns.offset, log_samples=ns.log_samples,
+        evaluation_tracker=tracker, gen_kwargs=ns.gen_kwargs, task_manager=task_manager, verbosity=ns.verbosity,
+        random_seed=ns.seed[0], numpy_random_seed=ns.seed[1], torch_random_seed=ns.seed[2],
+        fewshot_random_seed=ns.seed[3], cli_args=ns, datetime_str=datetime_str,
+    )
+    if results is None:
+        return None, None
+    samples = results.pop("samples") if ns.log_samples else None
+    tracker.save_results_aggregated(results=results, samples=samples, datetime_str=datetime_str)
+    if ns.log_samples:
+        for task_name in results["configs"]:
+            tracker.save_results_samples(task_name=task_name, samples=samples[task_name])
+    return results, samples
+
+
+def evaluate_and_check(argv: list[str], output: Path, task_manager=None, quiet: bool = False) -> list[str]:
+    """Run one evaluation and return its problems (empty: success); writes the sidecar file."""
+    ns = _parse_ns(argv)
+    _configure_logging(ns.verbosity)
     started = time.time()
     try:
-        results, _samples = cli_evaluate_single(ns)
+        results, _samples = _evaluate(ns, task_manager)
     except UserError:
         raise
     except Exception as e:
         traceback.print_exc()
-        print(f"error: evaluation failed: {type(e).__name__}: {e}", file=sys.stderr)
-        return 1
+        return [f"evaluation failed: {type(e).__name__}: {e}"]
     if results is None:
-        print("error: evaluation returned no results", file=sys.stderr)
-        return 1
+        return ["evaluation returned no results"]
     path = _results_file(output, started)
-    try:
-        from lmms_eval.utils import make_table
+    if not quiet:
+        try:
+            from lmms_eval.utils import make_table
 
-        print(make_table(results))
-        if "groups" in results:
-            print(make_table(results, "groups"))
-    except Exception:  # the table is a convenience
-        pass
+            print(make_table(results))
+            if "groups" in results:
+                print(make_table(results, "groups"))
+        except Exception:  # the table is a convenience
+            pass
     problems = check_results(results, path)
     if path is not None:
         _write_sidecar(path, argv, problems)
-        print(f"results: {path}")
-    if problems:
-        for p in problems:
-            print(f"error: {p}", file=sys.stderr)
-        return 1
-    return 0
+        if not quiet:
+            print(f"results: {path}")
+    return problems
+
+
+def _apply_env(args) -> None:
+    for attr, env in _ENV_FLAGS:
+        value = getattr(args, attr)
+        if value:
+            os.environ[env] = str(Path(value).expanduser().resolve()) if attr == "data" else value
+
+
+def _run(args) -> int:
+    if args.model is None:
+        if not (args.adapters or args.include_base):
+            raise UserError("--model is required (an lmms-eval backend such as vllm_lora, vllm, qwen2_vl)")
+        args.model = "vllm_lora"
+    _apply_env(args)
+    _preflight()
+    output = Path(args.output).expanduser().resolve()
+    args.output = output
+    if args.adapters or args.include_base:
+        return _run_sweep(args)
+    problems = evaluate_and_check(lmms_eval_argv(args), output)
+    for p in problems:
+        print(f"error: {p}", file=sys.stderr)
+    return 1 if problems else 0
+
+
+def _run_sweep(args) -> int:
+    from lmms_eval.utils import simple_parse_args_string
+
+    from .scoring import adapters as A
+    from .scoring.sweep import run_sweep
+
+    if args.model != "vllm_lora":
+        raise UserError(f"--adapters needs --model vllm_lora (got --model {args.model}): one vLLM engine serves every adapter")
+    found = A.discover(args.adapters) if args.adapters else []
+    model_args = simple_parse_args_string(args.model_args or "")
+
+    def evaluate_one(margs: str, out: Path, tm) -> list[str]:
+        sub = argparse.Namespace(**{**vars(args), "model_args": margs, "output": out})
+        return evaluate_and_check(lmms_eval_argv(sub), out, task_manager=tm, quiet=True)
+
+    rep = run_sweep(args, model_args, found, args.include_base, evaluate_one)
+    summary = Path(args.output) / "summary.md"
+    print(summary.read_text(encoding="utf-8"), end="")
+    n = len(rep.rows) - len(rep.skipped)
+    rate = f", {rep.generated / rep.generation_seconds:.1f} prompts/s" if rep.generation_seconds > 0 else ""
+    print(f"scored {n} model(s) ({len(rep.skipped)} resumed) in {rep.total_seconds:.1f} s: engine start "
+          f"{rep.engine_seconds:.1f} s, generation {rep.generation_seconds:.1f} s for {rep.generated} prompts{rate}; "
+          f"table: {summary}", file=sys.stderr)
+    for p in rep.problems:
+        print(f"error: {p}", file=sys.stderr)
+    return 1 if rep.problems else 0
 
 
 def _write_sidecar(results_path: Path, argv: list[str], problems: list[str]) -> None:

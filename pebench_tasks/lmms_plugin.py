@@ -10,8 +10,7 @@ respected). Result: ``lmms-eval --model X --tasks pebench_forget`` works after `
 with no ``--include_path``, and ``--include_path <this package>/tasks`` works too.
 (``lmms-eval tasks list`` does not import the models, so there ``--include-path`` is needed.)
 
-Model manifests: add one line to ``MANIFESTS``, e.g.
-``ModelManifest(model_id="vllm_lora", chat_class_path="unlearn.scoring.vllm_lora.VLLMLoRA")``.
+Model manifests: one line per backend in ``MANIFESTS`` (``vllm_lora``: base model + LoRA adapter on vLLM).
 """
 from __future__ import annotations
 
@@ -23,7 +22,8 @@ from lmms_eval.models.registry_v2 import ModelManifest
 from .tasks import TASKS_DIR
 
 MANIFESTS: tuple[ModelManifest, ...] = (
-    # one ModelManifest(...) per model backend PEBench adds to lmms-eval
+    # base model + one peft LoRA adapter on vLLM (docs/scoring.md)
+    ModelManifest(model_id="vllm_lora", chat_class_path="pebench_tasks.scoring.vllm_lora.VLLMLoRA"),
 )
 
 

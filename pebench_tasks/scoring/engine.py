@@ -1,0 +1,184 @@
+"""One vLLM engine serving a base model plus many LoRA adapters, and the store that lets every
+adapter's lmms-eval run share one batched generation pass.
+
+``LoRAEngine`` wraps ``vllm.LLM(enable_lora=True, max_lora_rank=R, max_loras=K)``. ``SweepStore``
+is what makes a sweep fast: the first adapter whose lmms-eval run asks for generations triggers
+ONE ``LLM.chat`` call over (request x every pending adapter), each prompt with its own
+``LoRARequest``, so vLLM batches prompts of different adapters together; later adapters' runs find
+their outputs in the store. Outputs are appended per chunk to ``generations.jsonl`` in each
+adapter's work folder, so an interrupted sweep does not regenerate what it already has.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .adapters import Adapter
+
+_STORES: dict[str, "SweepStore"] = {}      # shared_engine=<id> model arg -> sweep store (same process)
+_LOCK = threading.Lock()
+
+
+def cpu_defaults() -> None:
+    """vLLM's CPU backend refuses to start without a KV-cache size (it would take 92% of memory)."""
+    try:
+        import torch
+
+        has_gpu = torch.cuda.is_available()
+    except Exception:
+        has_gpu = False
+    if not has_gpu:
+        os.environ.setdefault("VLLM_CPU_KVCACHE_SPACE", "1")
+
+
+@dataclass
+class Request:
+    key: str                 # stable across processes: task, split, doc id, prompt, sampling params
+    messages: list
+    params: dict             # vllm.SamplingParams keyword arguments
+
+
+def request_key(task: str, split: str, doc_id: Any, ctx: str, params: dict) -> str:
+    blob = json.dumps([task, split, doc_id, ctx, params], sort_keys=True, default=str)
+    return hashlib.sha1(blob.encode()).hexdigest()
+
+
+class LoRAEngine:
+    """A vLLM engine with LoRA enabled for a known set of adapters (ids are stable per name)."""
+
+    def __init__(self, model: str, adapters: list[Adapter], max_lora_rank: int, max_loras: int | None = None,
+                 seed: int = 0, **llm_kwargs):
+        cpu_defaults()
+        from vllm import LLM
+
+        self.model = str(model)
+        self.adapters = {a.name: a for a in adapters}
+        self._ids = {a.name: i + 1 for i, a in enumerate(adapters)}
+        n = max(1, len(adapters))
+        max_loras = int(max_loras or n)
+        llm_kwargs.setdefault("max_cpu_loras", max(n, max_loras))
+        self.llm = LLM(model=self.model, enable_lora=True, max_lora_rank=int(max_lora_rank), max_loras=max_loras,
+                       seed=int(seed), **llm_kwargs)
+
+    def lora_request(self, name: str | None):
+        if name is None:
+            return None            # the base model row: no adapter
+        from vllm.lora.request import LoRARequest
+
+        a = self.adapters[name]
+        return LoRARequest(a.name, self._ids[name], str(a.path))
+
+    def generate(self, messages: list, params: list[dict], adapters: list[str | None], chat_template=None,
+                 progress: bool = True) -> list[str]:
+        """One ``LLM.chat`` call; prompt i uses ``adapters[i]`` (None: the base model)."""
+        from vllm import SamplingParams
+
+        outs = self.llm.chat(messages=messages, sampling_params=[SamplingParams(**p) for p in params],
+                             lora_request=[self.lora_request(a) for a in adapters], chat_template=chat_template,
+                             use_tqdm=progress)
+        return [o.outputs[0].text for o in outs]
+
+
+def register_store(store_id: str, store: "SweepStore") -> None:
+    with _LOCK:
+        _STORES[store_id] = store
+
+
+def unregister_store(store_id: str) -> None:
+    with _LOCK:
+        _STORES.pop(store_id, None)
+
+
+def get_store(store_id: str) -> "SweepStore":
+    with _LOCK:
+        if store_id not in _STORES:
+            raise RuntimeError(f"shared_engine={store_id}: no such engine in this process (it is set by `pebench eval "
+                               f"--adapters`, not on the lmms-eval command line)")
+        return _STORES[store_id]
+
+
+class SweepStore:
+    """Generations of every adapter of a sweep, filled by one batched pass per request set."""
+
+    def __init__(self, engine: LoRAEngine, pending: list[str | None], work_dirs: dict, chunk_size: int = 512,
+                 chat_template=None):
+        self.engine = engine
+        self.pending = list(pending)                      # adapters (None = base) still to score
+        self.work_dirs = work_dirs                        # adapter name (or base) -> folder for generations.jsonl
+        self.chunk_size = int(chunk_size)
+        self.chat_template = chat_template
+        self.outputs: dict[str | None, dict[str, str]] = {a: self._load(a) for a in self.pending}
+        self.generated = 0                                # prompts generated in this process (for benchmarks)
+        self.seconds = 0.0
+
+    def has(self, key: str) -> bool:
+        """Every pending adapter has its output for ``key`` (the prompt need not be built)."""
+        return all(key in self.outputs[a] for a in self.pending)
+
+    def _file(self, adapter: str | None) -> Path:
+        return Path(self.work_dirs[adapter]) / "generations.jsonl"
+
+    def _load(self, adapter: str | None) -> dict[str, str]:
+        f = self._file(adapter)
+        out = {}
+        if f.is_file():
+            for line in f.read_text(encoding="utf-8").splitlines():
+                try:
+                    rec = json.loads(line)
+                except json.JSONDecodeError:
+                    break               # a line cut by an interrupt: regenerate from there
+                out[rec["key"]] = rec["text"]
+        return out
+
+    def _append(self, adapter: str | None, keys: list[str], texts: list[str]) -> None:
+        f = self._file(adapter)
+        f.parent.mkdir(parents=True, exist_ok=True)
+        with open(f, "a", encoding="utf-8") as fh:
+            for k, t in zip(keys, texts):
+                fh.write(json.dumps({"key": k, "text": t}) + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+
+    def results_for(self, adapter: str | None, requests: list[Request]) -> list[str]:
+        """Outputs of ``adapter`` for ``requests``; generates what is missing for ALL pending adapters
+        in chunks (each chunk: one engine call across adapters)."""
+        import time
+
+        from tqdm import tqdm
+
+        if adapter not in self.pending:          # e.g. a second lmms-eval run of a finished adapter
+            self.pending.append(adapter)
+            self.outputs.setdefault(adapter, self._load(adapter))
+        todo_adapters = list(self.pending)
+        missing = [(a, r) for r in requests for a in todo_adapters if r.key not in self.outputs[a]]
+        if missing:
+            bar = tqdm(total=len(missing), desc=f"vLLM generation ({len(todo_adapters)} model(s))", unit="prompt")
+            for i in range(0, len(missing), self.chunk_size):
+                chunk = missing[i:i + self.chunk_size]
+                t0 = time.perf_counter()
+                texts = self.engine.generate([r.messages for _, r in chunk], [r.params for _, r in chunk],
+                                             [a for a, _ in chunk], chat_template=self.chat_template, progress=False)
+                self.seconds += time.perf_counter() - t0
+                self.generated += len(chunk)
+                by_adapter: dict = {}
+                for (a, r), t in zip(chunk, texts):
+                    self.outputs[a][r.key] = t
+                    by_adapter.setdefault(a, ([], []))
+                    by_adapter[a][0].append(r.key)
+                    by_adapter[a][1].append(t)
+                for a, (keys, ts) in by_adapter.items():
+                    self._append(a, keys, ts)
+                bar.update(len(chunk))
+            bar.close()
+        return [self.outputs[adapter][r.key] for r in requests]
+
+    def done(self, adapter: str | None) -> None:
+        """The adapter's results are written: stop generating for it."""
+        if adapter in self.pending:
+            self.pending.remove(adapter)
+            self.outputs.pop(adapter, None)
