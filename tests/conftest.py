@@ -55,3 +55,20 @@ def tiny_llava_dir(session_dir, mini_data_dir) -> Path:
     out = session_dir / "tiny-llava"
     run_cli("pebench", "model", "tiny", "--arch", "llava", "--data", str(mini_data_dir), "--out", str(out), "--seed", "0")
     return out
+
+
+@pytest.fixture(scope="session")
+def finetuned(session_dir, mini_data_dir, tiny_qwen2_vl_dir) -> Path:
+    """The Finetune model: the full tiny recipe on the mini set (minutes on 2 cores). Set
+    ``PEBENCH_TEST_FINETUNED=/path/to/model`` to reuse a model fine-tuned earlier from the same mini
+    data set (seed 0)."""
+    reuse = os.environ.get("PEBENCH_TEST_FINETUNED")
+    if reuse:
+        return Path(reuse)
+    out = session_dir / "finetuned-qwen2-vl"
+    if not out.exists():
+        from unlearn.finetune import finetune
+
+        finetune(str(tiny_qwen2_vl_dir), str(mini_data_dir), "finetune_train", str(out), seed=0,
+                 overrides=["train.progress=false"])
+    return out

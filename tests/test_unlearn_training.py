@@ -1,10 +1,8 @@
 """Real training on the tiny model (CPU): the fine-tune bars, every unlearning method, the guard,
 resume, bad input, adapters in peft and vLLM, and `accelerate launch` with 2 CPU processes.
 
-One fine-tuned model is trained per test session (``finetuned`` fixture, the slow part: the full
-recipe, a few minutes on 2 idle cores) and shared by every test here. Set
-``PEBENCH_TEST_FINETUNED=/path/to/model`` to reuse a model fine-tuned earlier from the same mini
-data set (seed 0) instead.
+One fine-tuned model is trained per test session (``finetuned`` fixture in conftest.py, the slow
+part: the full recipe, a few minutes on 2 idle cores) and shared by every test that needs it.
 """
 from __future__ import annotations
 
@@ -24,20 +22,6 @@ pytestmark = pytest.mark.slow
 STEPS = 8                                  # unlearning steps per method in the comparison tests
 NEW_TOKENS = 24
 COMMON = ["train.threads=2", "train.progress=false", "train.logging_steps=1"]
-
-
-@pytest.fixture(scope="session")
-def finetuned(session_dir, mini_data_dir, tiny_qwen2_vl_dir) -> Path:
-    reuse = os.environ.get("PEBENCH_TEST_FINETUNED")
-    if reuse:
-        return Path(reuse)
-    out = session_dir / "finetuned-qwen2-vl"
-    if not out.exists():
-        from unlearn.finetune import finetune
-
-        finetune(str(tiny_qwen2_vl_dir), str(mini_data_dir), "finetune_train", str(out), seed=0,
-                 overrides=["train.progress=false"])
-    return out
 
 
 def test_finetune_reaches_the_bars(finetuned):

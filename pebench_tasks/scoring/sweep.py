@@ -49,13 +49,19 @@ def results_file(folder: Path) -> Path | None:
     return Path(files[-1]) if files else None
 
 
-def _setting_of(adapter: A.Adapter | None, env=os.environ) -> str | None:
-    """The PEBENCH_SETTING this adapter is scored on (None: the environment's choice)."""
+def _setting_of(adapter: A.Adapter | None, env=os.environ) -> tuple[str, str] | None:
+    """(PEBENCH_SETTING, PEBENCH_FORGET) this adapter is scored on (None: the environment's choice).
+    person_forget10 and event_forget10 are one selection (single, forget10): one group."""
     if adapter is None or env.get("PEBENCH_SETTING") or env.get("PEBENCH_FORGET"):
         return None
     m = adapter.meta
     if m.get("target") in ("person", "event", "both") and m.get("forget"):
-        return f"{m['target']}_{m['forget']}"
+        from ..data_resolve import _parse_setting
+
+        try:
+            return _parse_setting(f"{m['target']}_{m['forget']}", m["forget"])
+        except UserError:
+            return None
     return None
 
 
@@ -76,22 +82,23 @@ def _groups(adapters: list[A.Adapter], include_base: bool) -> list[tuple[str | N
 def _row_name(adapter: A.Adapter | None, setting: str | None, n_groups: int) -> str:
     if adapter is not None:
         return adapter.name
-    return A.BASE_NAME if n_groups == 1 or setting is None else f"{A.BASE_NAME}-{setting}"
+    return A.BASE_NAME if n_groups == 1 or setting is None else f"{A.BASE_NAME}-{'_'.join(setting)}"
 
 
 @contextlib.contextmanager
-def _env(setting: str | None):
-    old = os.environ.get("PEBENCH_SETTING")
+def _env(setting: tuple[str, str] | None):
+    keys = ("PEBENCH_SETTING", "PEBENCH_FORGET")
+    old = {k: os.environ.get(k) for k in keys}
     if setting is not None:
-        os.environ["PEBENCH_SETTING"] = setting
+        os.environ.update(dict(zip(keys, setting)))
     try:
         yield
     finally:
-        if setting is not None:
-            if old is None:
-                os.environ.pop("PEBENCH_SETTING", None)
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
             else:
-                os.environ["PEBENCH_SETTING"] = old
+                os.environ[k] = v
 
 
 def run_sweep(args, model_args: dict, adapters: list[A.Adapter], include_base: bool, evaluate_one) -> SweepReport:

@@ -1,0 +1,202 @@
+"""Batched scoring of LoRA adapters with vLLM (CPU): `pebench eval --adapters` (one engine, all
+adapters) against separate `lmms-eval --model vllm_lora` runs and against transformers+peft, plus
+the checks that must stop a sweep before any scoring starts."""
+from __future__ import annotations
+
+import glob
+import json
+import math
+import os
+from pathlib import Path
+
+import pytest
+from conftest import run_cli
+
+from pebench_tasks.scoring import adapters as A
+
+LIMIT = 6                       # docs per task: 9 tasks x 6 = 54 requests per adapter
+NEW_TOKENS = 48                 # the PEBench tasks' max_new_tokens
+ENGINE_ARGS = "max_model_len=1024,enforce_eager=True,distributed_executor_backend=uni"
+_CLEAN_ENV = ("PEBENCH_DATA", "PEBENCH_SETTING", "PEBENCH_FORGET", "PEBENCH_JUDGE_BASE_URL")
+
+
+def _env(data_dir, **kw) -> dict:
+    env = {k: v for k, v in os.environ.items() if k not in _CLEAN_ENV}
+    env.update(VLLM_CPU_KVCACHE_SPACE="1", VLLM_ENABLE_V1_MULTIPROCESSING="0", PEBENCH_DATA=str(data_dir))
+    return {**env, **kw}
+
+
+def _results(folder: Path) -> tuple[dict, dict]:
+    files = glob.glob(str(folder / "**" / "*_results.json"), recursive=True)
+    assert len(files) == 1, files
+    res = json.loads(Path(files[0]).read_text())
+    samples = {}
+    for f in glob.glob(str(folder / "**" / "*_samples_*.jsonl"), recursive=True):
+        task = Path(f).stem.split("_samples_", 1)[1]
+        samples[task] = {s["doc_id"]: s for s in map(json.loads, Path(f).read_text().splitlines())}
+    return res, samples
+
+
+def _metrics(res: dict) -> dict:
+    out = {}
+    for task, vals in res["results"].items():
+        for k, v in vals.items():
+            if "," in k and not k.endswith("_stderr,none"):
+                out[(task, k)] = "nan" if isinstance(v, float) and math.isnan(v) else v
+    return out
+
+
+def _prediction(sample: dict) -> str:
+    return sample["filtered_resps"][0] if isinstance(sample["filtered_resps"], list) else sample["filtered_resps"]
+
+
+def _adapter(base: Path, data: Path, out: Path, method: str, target: str = "person", *extra: str) -> Path:
+    if not out.exists():
+        run_cli("unlearn", "run", "--method", method, "--target", target, "--forget", "forget10", "--model", str(base),
+                "--data", str(data), "--out", str(out), "--seed", "0", "train.max_steps=8", "train.lr=1e-3",
+                "train.progress=false", *extra)
+    return out
+
+
+# ------------------------------------------------------------------------ fast: no engine needed
+def test_discover_names_and_ranks(tmp_path):
+    for name, r in (("ga-person", 8), ("nested/gd-event", 16)):
+        d = tmp_path / "sweep" / name
+        d.mkdir(parents=True)
+        (d / "adapter_config.json").write_text(json.dumps({"r": r, "rank_pattern": {}}))
+    hidden = tmp_path / "sweep" / ".ga.work" / "checkpoint-5"
+    hidden.mkdir(parents=True)
+    (hidden / "adapter_config.json").write_text(json.dumps({"r": 64}))
+    found = A.discover(str(tmp_path / "sweep"))
+    assert [(a.name, a.rank) for a in found] == [("ga-person", 8), ("nested__gd-event", 16)]
+    assert A.engine_rank(8) == 8 and A.engine_rank(9) == 16 and A.engine_rank(300) == 320
+    with pytest.raises(Exception, match="above vLLM's largest"):
+        A.engine_rank(600)
+
+
+@pytest.fixture(scope="module")
+def untrained_adapters(session_dir, mini_data_dir, tiny_qwen2_vl_dir) -> dict:
+    """Adapters on the untrained tiny model (seconds to make): rank 8 and rank 16."""
+    root = session_dir / "untrained-adapters"
+    return {"r8": _adapter(tiny_qwen2_vl_dir, mini_data_dir, root / "ga-r8", "ga", "person", "train.max_steps=1"),
+            "r16": _adapter(tiny_qwen2_vl_dir, mini_data_dir, root / "ga-r16", "ga", "person", "train.max_steps=1",
+                            "lora.r=16")}
+
+
+@pytest.mark.parametrize("case", ["missing", "other_base", "rank", "not_adapter", "wrong_backend"])
+def test_bad_adapters_fail_before_any_scoring(case, untrained_adapters, tiny_qwen2_vl_dir, tiny_llava_dir,
+                                              mini_data_dir, tmp_path):
+    model, adapters, extra, needle = tiny_qwen2_vl_dir, str(untrained_adapters["r8"]), "", ""
+    backend = ["--model", "vllm_lora"]
+    if case == "missing":
+        adapters, needle = f"{adapters},{tmp_path / 'nope'}", "no such folder"
+    elif case == "other_base":
+        model, needle = tiny_llava_dir, "not on model="
+    elif case == "rank":
+        adapters, extra, needle = str(untrained_adapters["r16"]), ",max_lora_rank=8", "max_lora_rank=8"
+    elif case == "not_adapter":
+        adapters, needle = str(mini_data_dir / "splits"), "no adapter_config.json"
+    elif case == "wrong_backend":
+        backend, needle = ["--model", "vllm"], "--model vllm_lora"
+    out = tmp_path / "eval"
+    proc = run_cli("pebench", "eval", *backend, "--adapters", adapters, "--model-args", f"model={model}{extra}",
+                   "--output", str(out), check=False, env=_env(mini_data_dir))
+    lines = proc.stderr.strip().splitlines()
+    assert proc.returncode == 2, proc.stderr[-3000:]
+    assert len(lines) == 1 and lines[0].startswith("error:") and needle in lines[0], proc.stderr[-3000:]
+    assert not out.exists()                      # nothing scored, nothing written
+
+
+# ------------------------------------------------------------------------ slow: real vLLM engines
+@pytest.fixture(scope="module")
+def sweep(session_dir, finetuned, mini_data_dir) -> Path:
+    """Three adapters of the fine-tuned model: two methods on persons, one on events."""
+    root = session_dir / "scoring-sweep"
+    _adapter(finetuned, mini_data_dir, root / "ga-person", "ga")
+    _adapter(finetuned, mini_data_dir, root / "npo-person", "npo")
+    _adapter(finetuned, mini_data_dir, root / "ga-event", "ga", "event")
+    return root
+
+
+@pytest.fixture(scope="module")
+def swept(sweep, finetuned, mini_data_dir, tmp_path_factory) -> tuple[Path, str]:
+    out = tmp_path_factory.mktemp("sweep-eval") / "eval"
+    proc = run_cli("pebench", "eval", "--adapters", str(sweep), "--include-base", "--model-args",
+                   f"model={finetuned},{ENGINE_ARGS}", "--limit", str(LIMIT), "--output", str(out), "--seed", "0",
+                   env=_env(mini_data_dir))
+    return out, proc.stderr
+
+
+@pytest.mark.slow
+def test_sweep_equals_separate_lmms_eval_vllm_lora_runs(swept, sweep, finetuned, mini_data_dir, tmp_path):
+    out, _ = swept
+    preds = {}
+    for name in ("ga-person", "npo-person", "ga-event"):
+        single = tmp_path / name
+        run_cli("lmms-eval", "--model", "vllm_lora", "--model_args",
+                f"model={finetuned},lora={sweep / name},{ENGINE_ARGS}", "--tasks", "pebench", "--limit", str(LIMIT),
+                "--log_samples", "--output_path", str(single), "--verbosity", "ERROR", env=_env(mini_data_dir))
+        res_single, samples_single = _results(single)    # the CLI exits 0 on failure: the file must exist
+        res_sweep, samples_sweep = _results(out / name)
+        m_single, m_sweep = _metrics(res_single), _metrics(res_sweep)
+        assert len(m_single) >= 20 and m_single == m_sweep, name
+        for task, by_doc in samples_single.items():
+            assert len(by_doc) == LIMIT
+            for doc_id, s in by_doc.items():
+                assert _prediction(s) == _prediction(samples_sweep[task][doc_id]), (name, task, doc_id)
+        preds[name] = [_prediction(s) for t in sorted(samples_sweep) for _, s in sorted(samples_sweep[t].items())]
+    # the adapters really differ, so a mix-up of LoRA ids between prompts would show above
+    assert preds["ga-person"] != preds["npo-person"] and preds["ga-person"] != preds["ga-event"]
+
+
+@pytest.mark.slow
+def test_sweep_summary_and_resume(swept, sweep, finetuned, mini_data_dir):
+    out, stderr = swept
+    rows = (out / "summary.csv").read_text().splitlines()
+    assert rows[0].startswith("adapter,method,target,forget,seed,setting")
+    names = sorted(r.split(",")[0] for r in rows[1:])
+    assert names == ["base", "ga-event", "ga-person", "npo-person"]      # one setting group: one base row
+    assert "engine start" in stderr and "prompts" in stderr
+    assert not (out / ".work").exists()
+    base = _metrics(_results(out / "base")[0])
+    ga = _metrics(_results(out / "ga-person")[0])
+    # gradient ascent on persons forgets the forget persons better than the fine-tuned base
+    key = ("pebench_person_forget", "person_efficacy,none")
+    assert ga[key] > base[key], (ga[key], base[key])
+
+    # resume: nothing left to score -> no engine, same files
+    before = {p: p.stat().st_mtime_ns for p in out.rglob("*_results.json")}
+    proc = run_cli("pebench", "eval", "--adapters", str(sweep), "--include-base", "--model-args",
+                   f"model={finetuned},{ENGINE_ARGS}", "--limit", str(LIMIT), "--output", str(out),
+                   env=_env(mini_data_dir))
+    assert "resume: 4 adapter(s) already have results" in proc.stderr
+    assert "engine start 0.0 s" in proc.stderr
+    assert before == {p: p.stat().st_mtime_ns for p in out.rglob("*_results.json")}
+
+
+@pytest.mark.slow
+def test_vllm_lora_generations_equal_transformers_peft(swept, sweep, finetuned, mini_data_dir, monkeypatch):
+    import torch
+    from peft import PeftModel
+
+    from pebench_tasks import data_resolve
+    from unlearn.models import build_inputs, load_model_and_processor
+
+    out, _ = swept
+    _, samples = _results(out / "npo-person")
+    monkeypatch.setenv("PEBENCH_DATA", str(mini_data_dir))
+    base, proc = load_model_and_processor(finetuned)
+    model = PeftModel.from_pretrained(base, str(sweep / "npo-person")).eval()
+    compared = 0
+    for family, split in (("person", "forget"), ("person", "retain"), ("event", "forget")):
+        rows = data_resolve.task_rows(family, split).select(range(LIMIT))
+        batch = build_inputs(proc, [r["image"].convert("RGB") for r in rows], [r["question"] for r in rows])
+        with torch.no_grad():
+            gen = model.generate(**batch, max_new_tokens=NEW_TOKENS, do_sample=False)
+        texts = proc.batch_decode(gen[:, batch["input_ids"].shape[1]:], skip_special_tokens=True)
+        for i, text in enumerate(texts):
+            want = text.split("\n\n")[0].strip()                 # the task's `until`, then lmms-eval's strip
+            got = _prediction(samples[f"pebench_{family}_{split}"][i]).strip()
+            assert got == want, (family, split, i, got, want)
+            compared += 1
+    assert compared == 3 * LIMIT
