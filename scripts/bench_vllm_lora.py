@@ -1,0 +1,181 @@
+"""Benchmark: scoring K LoRA adapters on PEBench, three ways, measured side by side in one run.
+
+  (a) lmms-eval's HF backend (`qwen2_vl`), one run per adapter, adapter merged into the weights
+  (b) `lmms-eval --model vllm_lora`, one run per adapter (one engine start each)
+  (c) `pebench eval --adapters`: all adapters on one vLLM engine, requests batched across adapters
+
+Same tiny Qwen2-VL, same K adapters, same tasks (`pebench`, --limit docs per task on the `full`
+synthetic set: 9 tasks x 230 = 2,070 documents per adapter by default), same max_new_tokens.
+Prints samples/s with the engine/model start included (whole process wall time) and excluded
+(evaluation only), and the ratios c/a and c/b.
+
+    .venv/bin/python scripts/bench_vllm_lora.py                     # K=8, ~2,000 docs/adapter
+    .venv/bin/python scripts/bench_vllm_lora.py --paper-size        # every document of the full set
+    .venv/bin/python scripts/bench_vllm_lora.py --hf-adapters 8     # (a) on all K (slow: see README)
+
+(a) is the slow baseline; by default it runs on --hf-adapters of the K adapters and its samples/s
+is that of those runs (each adapter's run costs the same; the printout says how many ran).
+Artefacts (data, model, adapters, merged models) are cached in --work, so a re-run only measures.
+"""
+from __future__ import annotations
+
+import argparse
+import glob
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+METHODS = ("ga", "gd", "npo", "kl", "po", "dpo", "siu", "ga")
+
+
+def sh(cmd: list[str], env: dict | None = None, quiet: bool = True) -> tuple[float, subprocess.CompletedProcess]:
+    t0 = time.perf_counter()
+    proc = subprocess.run([str(c) for c in cmd], capture_output=quiet, text=True, env={**os.environ, **(env or {})})
+    wall = time.perf_counter() - t0
+    if proc.returncode != 0:
+        tail = (proc.stderr or "")[-3000:] if quiet else ""
+        sys.exit(f"error: {' '.join(map(str, cmd[:4]))} ... failed ({proc.returncode})\n{tail}")
+    return wall, proc
+
+
+def prepare(args) -> tuple[Path, Path, list[Path]]:
+    work = Path(args.work)
+    data, model = work / "data-full", work / "tiny-qwen2-vl"
+    if not data.exists():
+        print("building the full synthetic set (once) ...", flush=True)
+        sh([BIN / "pebench", "data", "build", "--scale", "full", "--seed", args.seed, "--out", data, "--quiet"])
+    if not model.exists():
+        sh([BIN / "pebench", "model", "tiny", "--arch", "qwen2_vl", "--data", data, "--out", model, "--seed", args.seed])
+    adapters = []
+    for i in range(args.k):
+        out = work / "adapters" / f"{METHODS[i % len(METHODS)]}-{i}"
+        if not out.exists():
+            # a few steps are enough: the benchmark measures scoring, not unlearning
+            sh([BIN / "unlearn", "run", "--method", METHODS[i % len(METHODS)], "--target", "person", "--forget", "forget10",
+                "--model", model, "--data", data, "--out", out, "--seed", args.seed + i, "train.max_steps=2",
+                "train.lr=1e-2", "train.progress=false", "train.batch_size=4"])
+        adapters.append(out)
+    return data, model, adapters
+
+
+def merged(model: Path, adapter: Path, work: Path) -> Path:
+    """The adapter merged into a full copy of the model, for the HF backend."""
+    out = work / "merged" / adapter.name
+    if out.exists():
+        return out
+    from peft import PeftModel
+
+    from pebench_tasks.atomic import atomic_dir
+    from unlearn.models import load_model_and_processor
+
+    base, proc = load_model_and_processor(model)
+    m = PeftModel.from_pretrained(base, str(adapter)).merge_and_unload()
+    with atomic_dir(out) as tmp:
+        m.save_pretrained(str(tmp))
+        proc.save_pretrained(str(tmp))
+    return out
+
+
+WORKER = r'''
+import json, sys, time
+t0 = time.perf_counter()
+from lmms_eval import evaluator, models
+from lmms_eval.tasks import TaskManager
+backend, margs, limit, gen = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+tm = TaskManager("ERROR")
+t_import = time.perf_counter() - t0
+t1 = time.perf_counter()
+lm = models.get_model(backend).create_from_arg_string(margs, {"batch_size": int(sys.argv[5]), "device": "cpu"})
+t_load = time.perf_counter() - t1
+t2 = time.perf_counter()
+res = evaluator.simple_evaluate(model=lm, tasks=["pebench"], limit=limit, gen_kwargs=gen, task_manager=tm,
+                                log_samples=False, batch_size=int(sys.argv[5]), device="cpu", verbosity="ERROR")
+t_eval = time.perf_counter() - t2
+docs = sum(v["effective"] for v in res["n-samples"].values())
+print("BENCH " + json.dumps({"import": t_import, "load": t_load, "eval": t_eval, "docs": docs}))
+'''
+
+
+def run_worker(backend: str, margs: str, args, env) -> dict:
+    wall, proc = sh([sys.executable, "-c", WORKER, backend, margs, args.limit, f"max_new_tokens={args.new_tokens}",
+                     args.hf_batch if backend == "qwen2_vl" else 1], env=env)
+    line = next(ln for ln in proc.stdout.splitlines() if ln.startswith("BENCH "))
+    return {**json.loads(line[6:]), "wall": wall}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--work", default=str(REPO / "runs" / "bench-vllm-lora"), help="cache folder for data/model/adapters")
+    ap.add_argument("--k", type=int, default=8, help="number of adapters (default 8)")
+    ap.add_argument("--limit", type=int, default=230, help="documents per task (9 tasks; default 230 -> 2,070 per adapter)")
+    ap.add_argument("--paper-size", action="store_true", help="every document of the full set (no --limit)")
+    ap.add_argument("--new-tokens", type=int, default=16, help="max_new_tokens for every backend (default 16)")
+    ap.add_argument("--hf-adapters", type=int, default=2, help="adapters run through the HF backend (a) (default 2)")
+    ap.add_argument("--hf-batch", type=int, default=16, help="lmms-eval --batch_size of the HF backend (default 16)")
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args()
+    if args.paper_size:
+        args.limit = 10 ** 9
+    data, model, adapters = prepare(args)
+    env = {"PEBENCH_DATA": str(data), "VLLM_CPU_KVCACHE_SPACE": os.environ.get("VLLM_CPU_KVCACHE_SPACE", "2"),
+           "TOKENIZERS_PARALLELISM": "false"}
+    engine = "max_model_len=1024,enforce_eager=True"
+    rows = {}
+
+    hf = [merged(model, a, Path(args.work)) for a in adapters[:args.hf_adapters]]
+    runs = []
+    for i, m in enumerate(hf):
+        print(f"(a) HF qwen2_vl, merged adapter {i + 1}/{len(hf)} ...", flush=True)
+        runs.append(run_worker("qwen2_vl", f"pretrained={m},device_map=cpu,system_prompt=", args, env))
+    rows["a"] = runs
+
+    runs = []
+    for i, a in enumerate(adapters):
+        print(f"(b) lmms-eval vllm_lora, adapter {i + 1}/{len(adapters)} ...", flush=True)
+        runs.append(run_worker("vllm_lora", f"model={model},lora={a},{engine}", args, env))
+    rows["b"] = runs
+
+    print(f"(c) pebench eval --adapters ({len(adapters)} adapters, one engine) ...", flush=True)
+    out = Path(args.work) / "eval-c"
+    shutil.rmtree(out, ignore_errors=True)
+    wall, proc = sh([BIN / "pebench", "eval", "--adapters", ",".join(map(str, adapters)), "--model-args",
+                     f"model={model},{engine}", "--output", out, "--no-log-samples", "--verbosity", "ERROR",
+                     "--limit", args.limit, "--lmms-eval-args", f"--gen_kwargs max_new_tokens={args.new_tokens}"], env=env)
+    m = re.search(r"engine start ([\d.]+) s", proc.stderr)
+    docs = 0
+    for f in glob.glob(str(out / "**" / "*_results.json"), recursive=True):
+        docs += sum(v["effective"] for v in json.loads(Path(f).read_text())["n-samples"].values())
+    rows["c"] = [{"wall": wall, "load": float(m.group(1)) if m else 0.0, "docs": docs}]
+
+    def rate(runs, incl: bool) -> float:
+        docs = sum(r["docs"] for r in runs)
+        secs = sum(r["wall"] if incl else r["wall"] - r.get("load", 0) - r.get("import", 0) for r in runs)
+        return docs / secs
+
+    names = {"a": "HF qwen2_vl, merged, 1 run/adapter", "b": "lmms-eval vllm_lora, 1 run/adapter",
+             "c": "pebench eval, all adapters, 1 engine"}
+    per_adapter = rows["b"][0]["docs"]
+    print(f"\nK = {len(adapters)} adapters, {per_adapter} documents per adapter, max_new_tokens {args.new_tokens}, "
+          f"{os.cpu_count()} CPU(s)")
+    print(f"{'':3}{'backend':40}{'runs':>6}{'docs':>8}{'wall s':>9}{'samples/s incl. start':>24}{'excl. start':>13}")
+    for key, runs in rows.items():
+        wall = sum(r["wall"] for r in runs)
+        print(f"({key}) {names[key]:40}{len(runs):>4}{sum(r['docs'] for r in runs):>8}{wall:>9.1f}"
+              f"{rate(runs, True):>24.2f}{rate(runs, False):>13.2f}")
+    for other in ("a", "b"):
+        print(f"c/{other}: {rate(rows['c'], True) / rate(rows[other], True):.1f}x incl. start, "
+              f"{rate(rows['c'], False) / rate(rows[other], False):.1f}x excl. start")
+    if args.hf_adapters < len(adapters):
+        print(f"(a) ran {args.hf_adapters} of the {len(adapters)} adapters (--hf-adapters); its time for all "
+              f"{len(adapters)} would be ~{sum(r['wall'] for r in rows['a']) * len(adapters) / max(1, args.hf_adapters):.0f} s")
+
+
+if __name__ == "__main__":
+    main()
