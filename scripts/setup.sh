@@ -10,7 +10,9 @@ want=$(cat requirements-cpu.txt pyproject.toml | sha256sum | cut -c1-16)
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then exit 0; fi
 
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
-pip=(.venv/bin/python -m pip install --disable-pip-version-check -q)
+pip=(quiet .venv/bin/python -m pip install --disable-pip-version-check -q)
+# pip's config on some machines lists find-links folders that do not exist: drop those warnings
+quiet() { "$@" 2>&1 | { grep -v "^WARNING: Location '" || true; }; }
 # The CPU torch build is not on PyPI: use a configured local wheel folder if it has it, else PyTorch's CPU index.
 extra=()
 if ! ls $(.venv/bin/python -m pip config get global.find-links 2>/dev/null || echo /nonexistent)/torch-2.13.0+cpu-* >/dev/null 2>&1; then
