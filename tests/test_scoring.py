@@ -53,7 +53,7 @@ def _prediction(sample: dict) -> str:
 def _adapter(base: Path, data: Path, out: Path, method: str, target: str = "person", *extra: str) -> Path:
     if not out.exists():
         run_cli("unlearn", "run", "--method", method, "--target", target, "--forget", "forget10", "--model", str(base),
-                "--data", str(data), "--out", str(out), "--seed", "0", "train.max_steps=8", "train.lr=1e-3",
+                "--data", str(data), "--out", str(out), "--seed", "0", "train.max_steps=8", "train.lr=3e-3",
                 "train.progress=false", *extra)
     return out
 

@@ -58,11 +58,12 @@ def prepare_work_dir(out: Path, run_record: dict, resume: bool, overwrite: bool)
             old = json.loads(record_file.read_text())
         except (OSError, json.JSONDecodeError):
             old = None
-        if old is not None and _strip(old) != _strip(run_record):
+        last = get_last_checkpoint(str(work / "checkpoints")) if (work / "checkpoints").is_dir() else None
+        # a run that failed before its first checkpoint left nothing to protect: start afresh
+        if last and old is not None and _strip(old) != _strip(run_record):
             diff = sorted(k for k in set(old) | set(run_record) if _strip(old).get(k) != _strip(run_record).get(k))
             raise UserError(f"{work}: holds checkpoints of a different run (differs in: {', '.join(diff)}); "
                             f"pass --overwrite to start over or use the original settings to resume")
-        last = get_last_checkpoint(str(work / "checkpoints")) if (work / "checkpoints").is_dir() else None
         if last:
             print(f"resuming from {last}", flush=True)
             return work, last

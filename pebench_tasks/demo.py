@@ -1,0 +1,192 @@
+"""`pebench demo`: the whole pipeline on the embedded default, in one folder.
+
+    DIR/data                                  pebench data build --scale mini
+    DIR/tiny-qwen2-vl                         pebench model tiny --arch qwen2_vl
+    DIR/finetuned                             unlearn finetune --split finetune_train
+    DIR/adapters/<method>-<target>_<forget>   unlearn run (one LoRA adapter per method x target)
+    DIR/eval/summary.md                       pebench eval --model vllm_lora --adapters DIR/adapters --include-base
+
+Each stage runs as a subprocess of this venv's console scripts, so the demo runs exactly the commands a
+user would type (printed before each stage) and their progress bars stream through unchanged.
+Resumable: the sub-commands write their output folders atomically, so an existing folder is a finished
+stage and is skipped; an interrupted fine-tune or unlearning run continues from its checkpoints when the
+same command runs again, which is what re-running the demo does.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import UserError
+
+DEFAULT_METHODS = "ga,gd,kl,npo,po"
+TARGETS = ("person", "event", "both")
+FORGETS = ("forget05", "forget10", "forget20")
+# Top-level names a demo folder may hold. Hidden siblings such as `.finetuned.work` (checkpoints) or
+# `.data.tmp-xxxx` (an interrupted atomic write) belong to the stage named after the first dot.
+LAYOUT = ("data", "tiny-qwen2-vl", "finetuned", "adapters", "eval")
+
+
+@dataclass
+class Stage:
+    label: str
+    out: Path        # what the stage builds (for eval: summary.md)
+    argv: list[str]
+    done: bool       # already complete -> skipped
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "demo", help="run the whole pipeline on the embedded default (data, tiny model, fine-tune, unlearning, eval)",
+        description="Build the mini data set, a tiny Qwen2-VL, its fine-tuned model, one LoRA adapter per method x "
+                    "target, and evaluate them all, under one folder. Each stage is the project's own CLI; a stage "
+                    "whose output already exists is skipped, so re-running the same command resumes.")
+    p.add_argument("--out", required=True, metavar="DIR", help="demo folder (created; re-use it to resume)")
+    p.add_argument("--seed", required=True, type=int, help="seed passed to every stage")
+    p.add_argument("--methods", default=DEFAULT_METHODS, help=f"comma-separated unlearning methods (default: {DEFAULT_METHODS})")
+    p.add_argument("--targets", default="person,event", help="comma-separated targets: person, event, both (default: person,event)")
+    p.add_argument("--forget", default="forget10", help="forget split: forget05, forget10, forget20 (default: forget10)")
+    p.add_argument("--steps", type=int, default=40, help="unlearning steps per adapter (train.max_steps, default: 40)")
+    p.add_argument("--skip-eval", action="store_true", help="stop after the adapters (no lmms-eval run)")
+    p.add_argument("--overwrite", action="store_true", help="delete DIR first (only if it is a demo folder)")
+    p.add_argument("--dry-run", action="store_true", help="print the planned stage commands and exit (nothing is written)")
+    p.set_defaults(func=_demo)
+
+
+def _script(name: str) -> list[str]:
+    """This venv's console script (same interpreter as the demo); `python -m` if it is not installed as a script."""
+    exe = Path(sys.executable).parent / name
+    if exe.exists():
+        return [str(exe)]
+    return [sys.executable, "-m", {"pebench": "pebench_tasks.cli", "unlearn": "unlearn.cli"}[name]]
+
+
+def _parse_list(value: str, known, what: str) -> list[str]:
+    items = list(dict.fromkeys(x.strip() for x in value.split(",") if x.strip()))  # dedupe, keep order
+    if not items:
+        raise UserError(f"--{what}s is empty; known: {', '.join(known)}")
+    for x in items:
+        if x not in known:
+            raise UserError(f"unknown {what} {x!r}; known: {', '.join(known)}")
+    return items
+
+
+def _check_args(args, root: Path) -> tuple[list[str], list[str]]:
+    # imported here, not at the top: it imports torch (~1 s), which `pebench --help` should not pay for
+    from unlearn.methods import known_methods
+
+    methods = _parse_list(args.methods, known_methods(), "method")
+    targets = _parse_list(args.targets, TARGETS, "target")
+    if args.forget not in FORGETS:
+        raise UserError(f"unknown forget split {args.forget!r}; known: {', '.join(FORGETS)}")
+    if args.steps < 1:
+        raise UserError(f"--steps must be >= 1, got {args.steps}")
+    bgd = [m for m in methods if m.endswith("_bgd")]
+    if bgd and targets != ["both"]:
+        raise UserError(f"{bgd[0]} needs --targets both (BGD balances persons and events forgotten together)")
+    # Refuse (and never delete) a folder that holds anything the demo did not make.
+    if root.exists():
+        if not root.is_dir():
+            raise UserError(f"{root}: exists and is not a folder; choose another --out")
+        foreign = sorted(p.name for p in root.iterdir() if p.name.lstrip(".").split(".")[0] not in LAYOUT)
+        if foreign:
+            raise UserError(f"{root}: exists and is not a demo folder (it holds {foreign[0]!r}); choose another --out")
+    return methods, targets
+
+
+def _check_existing(args, root: Path, adapters: list[Path]) -> None:
+    """Completed stages are only re-used if they match this command (else the demo would mix runs)."""
+    meta = root / "data" / "meta.json"
+    if meta.exists():
+        seed = json.loads(meta.read_text(encoding="utf-8")).get("seed")
+        if seed != args.seed:
+            raise UserError(f"{root}: was built with --seed {seed}; pass --seed {seed} or --overwrite")
+    for a in adapters:
+        info = a / "pebench_unlearn.json"
+        if info.exists():
+            steps = json.loads(info.read_text(encoding="utf-8"))["hyperparameters"]["train"]["max_steps"]
+            if steps != args.steps:
+                raise UserError(f"{a}: was trained with --steps {steps}; pass --steps {steps} or delete that folder")
+
+
+def plan(args, root: Path, methods: list[str], targets: list[str]) -> list[Stage]:
+    """The stage commands in order (pure: reads the folder, writes nothing)."""
+    exists = (lambda p: False) if args.overwrite else Path.exists  # --overwrite: DIR is removed before running
+    pebench, unlearn, seed = _script("pebench"), _script("unlearn"), ["--seed", str(args.seed)]
+    data, tiny, ft, adapters = root / "data", root / "tiny-qwen2-vl", root / "finetuned", root / "adapters"
+    stages = [
+        Stage("data", data, [*pebench, "data", "build", "--scale", "mini", "--out", str(data), *seed], exists(data)),
+        Stage("tiny model", tiny, [*pebench, "model", "tiny", "--arch", "qwen2_vl", "--data", str(data), "--out", str(tiny),
+                                   *seed], exists(tiny)),
+        Stage("finetune", ft, [*unlearn, "finetune", "--model", str(tiny), "--data", str(data), "--split", "finetune_train",
+                               "--out", str(ft), *seed], exists(ft)),
+    ]
+    for m in methods:
+        for t in targets:
+            out = adapters / f"{m}-{t}_{args.forget}"
+            stages.append(Stage(f"unlearn {out.name}", out, [
+                *unlearn, "run", "--method", m, "--target", t, "--forget", args.forget, "--model", str(ft),
+                "--data", str(data), "--out", str(out), *seed, f"train.max_steps={args.steps}"], exists(out)))
+    if not args.overwrite:
+        _check_existing(args, root, [s.out for s in stages[3:]])
+    if not args.skip_eval:
+        summary = root / "eval" / "summary.md"
+        # Stale if any adapter is newer than the summary (e.g. a method was added to an existing demo); the
+        # eval itself skips adapters that already have results.
+        newest = max((s.out.stat().st_mtime for s in stages[3:] if s.out.exists()), default=0)
+        done = exists(summary) and summary.stat().st_mtime >= newest
+        # No --forget/--setting here: that would force one setting on every adapter; without it each adapter is
+        # scored on the target and forget split recorded in its pebench_unlearn.json (docs/scoring.md).
+        stages.append(Stage("eval", summary, [
+            *pebench, "eval", "--model", "vllm_lora", "--model-args", f"model={ft}", "--adapters", str(adapters),
+            "--include-base", "--data", str(data), "--output", str(root / "eval"), *seed], done))
+    return stages
+
+
+def _demo(args) -> int:
+    root = Path(args.out).expanduser().resolve()
+    methods, targets = _check_args(args, root)
+    if args.overwrite and root.exists() and not args.dry_run:
+        shutil.rmtree(root)
+        print(f"removed {root} (--overwrite)", flush=True)
+    stages = plan(args, root, methods, targets)
+    n = len(stages)
+    if args.dry_run:
+        for i, s in enumerate(stages, 1):
+            skip = "  # done, would be skipped" if s.done else ""
+            print(f"[{i}/{n}] {s.label}: {shlex.join(s.argv)}{skip}")
+        return 0
+
+    root.mkdir(parents=True, exist_ok=True)
+    # vLLM on CPU refuses to start without a KV-cache size; the demo never reaches a model hub.
+    # in-process vLLM engine: starts in ~2 s instead of ~20 s on CPU
+    env = {"VLLM_CPU_KVCACHE_SPACE": "1", "VLLM_ENABLE_V1_MULTIPROCESSING": "0", "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1",
+           "TOKENIZERS_PARALLELISM": "false", **os.environ}
+    t_all, built = time.time(), set()
+    for i, s in enumerate(stages, 1):
+        head = f"[{i}/{n}] {s.label}"
+        if s.done:
+            print(f"{head}: skipped, {s.out} already exists", flush=True)
+            continue
+        print(f"{head}: {shlex.join(s.argv)}", flush=True)
+        t0 = time.time()
+        rc = subprocess.run(s.argv, env=env, check=False).returncode  # output streams to the terminal
+        if rc != 0 or not s.out.exists():
+            why = f"exit code {rc}" if rc != 0 else f"it wrote no {s.out}"
+            raise UserError(f"stage {s.label!r} failed ({why}); fix the cause above and run the same demo command to resume")
+        print(f"{head}: done in {time.time() - t0:.1f} s", flush=True)
+        built.add(s.label)
+
+    print(f"\ndemo folder {root} ({time.time() - t_all:.1f} s):")
+    for s in stages:
+        print(f"  {s.label:<28} {'built  ' if s.label in built else 'reused '} {s.out}")
+    if not args.skip_eval:
+        print(f"\n{(root / 'eval' / 'summary.md').read_text(encoding='utf-8')}")
+    return 0

@@ -1,0 +1,99 @@
+"""`pebench demo`: options, bad input and the planned stage commands (--dry-run). Fast: nothing is trained
+here; the real stages are each tested by their own CLI's tests."""
+from __future__ import annotations
+
+import json
+import shlex
+
+import pytest
+from conftest import run_cli
+
+from pebench_tasks.cli import _main, run
+
+
+def demo(*args: str) -> int:
+    return run(_main, ["demo", *args])
+
+
+def test_help_lists_options():
+    out = run_cli("pebench", "demo", "--help").stdout
+    for opt in ("--out", "--seed", "--methods", "--targets", "--forget", "--steps", "--skip-eval", "--overwrite", "--dry-run"):
+        assert opt in out
+
+
+@pytest.mark.parametrize("bad, message", [
+    (["--methods", "ga,nope"], "unknown method 'nope'"),
+    (["--targets", "place"], "unknown target 'place'"),
+    (["--forget", "forget99"], "unknown forget split 'forget99'"),
+    (["--methods", "gd_bgd", "--targets", "person"], "needs --targets both"),
+    (["--steps", "0"], "--steps must be >= 1"),
+])
+def test_bad_input_one_line_exit_2_nothing_written(tmp_path, capsys, bad, message):
+    out = tmp_path / "demo"
+    assert demo("--out", str(out), "--seed", "0", *bad) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: ") and message in err[0]
+    assert not out.exists()
+
+
+def test_bad_method_through_console_script(tmp_path):
+    proc = run_cli("pebench", "demo", "--out", str(tmp_path / "demo"), "--seed", "0", "--methods", "nope", check=False)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [proc.stderr.strip()] and proc.stderr.startswith("error: unknown method")
+    assert not (tmp_path / "demo").exists()
+
+
+def test_refuses_a_folder_that_is_not_a_demo(tmp_path, capsys):
+    (tmp_path / "notes.txt").write_text("mine")
+    for extra in ([], ["--overwrite"]):
+        assert demo("--out", str(tmp_path), "--seed", "0", *extra) == 2
+        assert "is not a demo folder" in capsys.readouterr().err
+    assert (tmp_path / "notes.txt").read_text() == "mine"  # --overwrite never deletes a foreign folder
+
+
+def _plan(capsys, *args: str) -> list[list[str]]:
+    assert demo(*args, "--dry-run") == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert all(line.startswith("[") for line in lines)
+    return [shlex.split(line.split(": ", 1)[1].split("  #")[0]) for line in lines]
+
+
+def test_dry_run_plans_every_stage_with_the_seed(tmp_path, capsys):
+    out = tmp_path / "demo"
+    cmds = _plan(capsys, "--out", str(out), "--seed", "7", "--methods", "ga,npo", "--targets", "person,event",
+                 "--forget", "forget20", "--steps", "5")
+    assert not out.exists()  # dry run writes nothing
+    for cmd in cmds:
+        assert "--seed 7" in shlex.join(cmd)
+    assert cmds[0][1:4] == ["data", "build", "--scale"] and "mini" in cmds[0]
+    assert cmds[1][1:3] == ["model", "tiny"] and "qwen2_vl" in cmds[1]
+    assert cmds[2][1] == "finetune" and "finetune_train" in cmds[2]
+    runs = cmds[3:-1]
+    assert [c[c.index("--out") + 1] for c in runs] == [
+        str(out / "adapters" / n) for n in ("ga-person_forget20", "ga-event_forget20", "npo-person_forget20", "npo-event_forget20")]
+    for c in runs:
+        assert c[1] == "run" and "train.max_steps=5" in c and c[c.index("--forget") + 1] == "forget20"
+        assert c[c.index("--model") + 1] == str(out / "finetuned")
+    ev = shlex.join(cmds[-1])
+    assert cmds[-1][1] == "eval" and f"--adapters {out / 'adapters'}" in ev and "--include-base" in ev
+    assert f"--output {out / 'eval'}" in ev
+
+    cmds = _plan(capsys, "--out", str(out), "--seed", "7", "--skip-eval")
+    assert len(cmds) == 3 + 5 * 2 and all(c[1] != "eval" for c in cmds)  # default: 5 methods x person,event
+
+
+def test_resume_skips_complete_stages_and_checks_seed(tmp_path, capsys):
+    out = tmp_path / "demo"
+    (out / "data").mkdir(parents=True)
+    (out / "data" / "meta.json").write_text(json.dumps({"seed": 3}))
+    (out / "tiny-qwen2-vl").mkdir()
+    (out / ".finetuned.work").mkdir()  # checkpoints of an interrupted fine-tune belong to a demo folder
+    assert demo("--out", str(out), "--seed", "4", "--dry-run") == 2
+    assert "--seed 3" in capsys.readouterr().err
+    assert demo("--out", str(out), "--seed", "3", "--methods", "ga", "--targets", "person", "--skip-eval", "--dry-run") == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [("would be skipped" in line) for line in lines] == [True, True, False, False]
+    # --overwrite plans every stage again (and ignores the old seed)
+    assert demo("--out", str(out), "--seed", "4", "--overwrite", "--skip-eval", "--dry-run") == 0
+    assert "skipped" not in capsys.readouterr().out
+    assert (out / "tiny-qwen2-vl").exists()  # a dry run deletes nothing
