@@ -83,6 +83,11 @@ def test_split_joins_pixels(mini):
     assert "image" in ds.column_names and len(ds) == 48
     row = ds[3]
     assert np.array_equal(np.asarray(row["image"]), np.asarray(data.image(row["image_id"])))
+    # a split larger than one pixel chunk (4,096 rows): rows on both sides of the boundary keep their image
+    big = data.split(None, "finetune_train")
+    assert len(big) == len(data.qa(None, "finetune_train")) > 4096
+    for i in (0, 4095, 4096, len(big) - 1):
+        assert np.array_equal(np.asarray(big[i]["image"]), np.asarray(data.image(big[i]["image_id"]))), i
     texts = list(data.texts())
     assert len(texts) == len(set(texts))
     assert set(data.people["name"]) <= set(texts) and "Who is the person in this image?" in texts

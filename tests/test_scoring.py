@@ -200,3 +200,43 @@ def test_vllm_lora_generations_equal_transformers_peft(swept, sweep, finetuned, 
             assert got == want, (family, split, i, got, want)
             compared += 1
     assert compared == 3 * LIMIT
+
+
+@pytest.mark.parametrize("stacked_dim", [3, 4])
+def test_grouped_cpu_lora_ops_equal_vllm_torch_ops(stacked_dim):
+    """pebench_tasks.scoring.cpu_lora against vLLM's own torch-native punica ops (taken from the
+    module before any patch), on a batch mixing adapters and the "no adapter" index -1."""
+    import importlib
+
+    import torch
+
+    from pebench_tasks.scoring import cpu_lora
+
+    ref = importlib.import_module("vllm.lora.ops.torch_ops.lora_ops")
+    if getattr(ref.bgmv_shrink, "__module__", "") == cpu_lora.__name__:   # patched in this process
+        ref = importlib.reload(ref)
+    g = torch.Generator().manual_seed(0)
+    n_tok, d_in, r, d_out, n_lora = 37, 64, 8, 96, 4
+    idx = torch.tensor([(-1 if i % 7 == 0 else i % n_lora) for i in range(n_tok)])
+    a = torch.randn(n_lora, r, d_in, generator=g)
+    b = torch.randn(n_lora, d_out, r, generator=g)
+    if stacked_dim == 4:
+        a, b = a.unsqueeze(1), b.unsqueeze(1)
+    x = torch.randn(n_tok, d_in, generator=g)
+    mid_ref, mid = torch.zeros(n_tok, r), torch.zeros(n_tok, r)
+    ref.bgmv_shrink(x, a, mid_ref, idx, 0.5)
+    cpu_lora.bgmv_shrink(x, a, mid, idx, 0.5)
+    torch.testing.assert_close(mid, mid_ref)
+    assert mid.abs().sum() > 0
+    base = torch.randn(n_tok, d_out + 16, generator=g)
+    for fn, kw in (("bgmv_expand", {"add_inputs": True}), ("bgmv_expand_slice", {"slice_offset": 16, "slice_size": d_out, "add_inputs": True})):
+        y_ref, y = base.clone(), base.clone()
+        getattr(ref, fn)(mid_ref, b, y_ref, idx, **kw)
+        getattr(cpu_lora, fn)(mid_ref, b, y, idx, **kw)
+        torch.testing.assert_close(y, y_ref)
+        assert not torch.equal(y, base)
+    # one adapter in the whole batch: the single-matmul path
+    one = torch.full((n_tok,), 2)
+    ref.bgmv_shrink(x, a, mid_ref, one, 1.0)
+    cpu_lora.bgmv_shrink(x, a, mid, one, 1.0)
+    torch.testing.assert_close(mid, mid_ref)

@@ -92,8 +92,16 @@ class PEBenchData:
         rows = self.qa(setting, split)
         idx = pa.array([self._image_index[i] for i in rows["image_id"]], type=pa.int64())
         # pyarrow take instead of Dataset.select: no indices mapping to flatten later
-        table = self.images.data.table.select(["image"]).take(idx)
-        pixels = Dataset(table, info=DatasetInfo(features=Features({"image": self.images.features["image"]})))
+        # in chunks: one take() of a large split (full scale goal_train) overflows arrow's 2 GiB binary array
+        images = self.images.data.table.select(["image"])
+        step = 4096
+        table = pa.concat_tables([images.take(idx[i:i + step]) for i in range(0, max(len(idx), 1), step)])
+        # explicit fingerprint: hashing the pixel table would pickle (and concatenate) all of it
+        import hashlib
+
+        fp = hashlib.sha1(f"{self.root}|{setting}|{split}|pixels".encode()).hexdigest()[:16]
+        pixels = Dataset(table, info=DatasetInfo(features=Features({"image": self.images.features["image"]})),
+                         fingerprint=fp)
         return concatenate_datasets([rows, pixels], axis=1)
 
     def forget_ids(self, setting: str) -> dict[str, list[str]]:

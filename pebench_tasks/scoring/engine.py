@@ -24,16 +24,27 @@ _STORES: dict[str, "SweepStore"] = {}      # shared_engine=<id> model arg -> swe
 _LOCK = threading.Lock()
 
 
-def cpu_defaults() -> None:
-    """vLLM's CPU backend refuses to start without a KV-cache size (it would take 92% of memory)."""
+def cpu_defaults(llm_kwargs: dict) -> bool:
+    """CPU only (returns False on a GPU machine, changing nothing): a KV-cache size (vLLM's CPU
+    backend refuses to start without one), the engine in this process (starts in ~5 s instead of
+    ~20 s, and generates faster on 2 cores than a separate engine process), and the grouped LoRA
+    matmuls of ``cpu_lora`` (they can only reach an engine in this process)."""
     try:
         import torch
 
-        has_gpu = torch.cuda.is_available()
+        if torch.cuda.is_available():
+            return False
     except Exception:
-        has_gpu = False
-    if not has_gpu:
-        os.environ.setdefault("VLLM_CPU_KVCACHE_SPACE", "1")
+        pass
+    os.environ.setdefault("VLLM_CPU_KVCACHE_SPACE", "1")
+    os.environ.setdefault("VLLM_ENABLE_V1_MULTIPROCESSING", "0")
+    if os.environ["VLLM_ENABLE_V1_MULTIPROCESSING"] == "0":
+        llm_kwargs.setdefault("distributed_executor_backend", "uni")
+        if os.environ.get("PEBENCH_CPU_LORA_OPS", "grouped") == "grouped":
+            from .cpu_lora import patch
+
+            patch()
+    return True
 
 
 @dataclass
@@ -53,7 +64,7 @@ class LoRAEngine:
 
     def __init__(self, model: str, adapters: list[Adapter], max_lora_rank: int, max_loras: int | None = None,
                  seed: int = 0, **llm_kwargs):
-        cpu_defaults()
+        cpu_defaults(llm_kwargs)
         from vllm import LLM
 
         self.model = str(model)
@@ -105,7 +116,7 @@ def get_store(store_id: str) -> "SweepStore":
 class SweepStore:
     """Generations of every adapter of a sweep, filled by one batched pass per request set."""
 
-    def __init__(self, engine: LoRAEngine, pending: list[str | None], work_dirs: dict, chunk_size: int = 512,
+    def __init__(self, engine: LoRAEngine, pending: list[str | None], work_dirs: dict, chunk_size: int = 4096,
                  chat_template=None):
         self.engine = engine
         self.pending = list(pending)                      # adapters (None = base) still to score

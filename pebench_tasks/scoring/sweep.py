@@ -135,7 +135,7 @@ def run_sweep(args, model_args: dict, adapters: list[A.Adapter], include_base: b
         from ..tasks import TASKS_DIR
 
         max_loras = int(model_args.pop("max_loras", 0) or max(len(p) for _, p in todo))
-        chunk_size = int(model_args.get("chunk_size", 512))
+        chunk_size = int(model_args.get("chunk_size", 4096))
         t0 = time.perf_counter()
         served = [a for _, p in todo for _, a in p if a is not None]
         engine = E.LoRAEngine(model, served, max_lora_rank=rank, max_loras=max_loras, seed=_seed(args),

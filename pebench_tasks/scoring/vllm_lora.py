@@ -53,7 +53,7 @@ class VLLMLoRA(lmms):
     is_simple = False
 
     def __init__(self, model: str, lora: str | None = None, max_new_tokens: int | None = None,
-                 chunk_size: int = 512, max_lora_rank: int | None = None, max_loras: int | None = None,
+                 chunk_size: int = 4096, max_lora_rank: int | None = None, max_loras: int | None = None,
                  chat_template: str | None = None, seed: int = 0, shared_engine: str | None = None,
                  adapter_name: str | None = None, batch_size: Any = None, device: Any = None,
                  max_batch_size: Any = None, **llm_kwargs) -> None:
