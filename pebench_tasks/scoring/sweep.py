@@ -174,29 +174,21 @@ def run_sweep(args, model_args: dict, adapters: list[A.Adapter], include_base: b
 
 
 def _evaluate_atomic(evaluate_one, model_args: dict, out: Path, tm) -> list[str]:
+    """One adapter's evaluation into a temporary sibling folder, renamed to ``out`` on success."""
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     try:
-        margs = ",".join(f"{k}={v}" for k, v in model_args.items())
-        problems = evaluate_one(margs, tmp, tm)
-        if problems:
-            raise _Failed(problems)
-    except _Failed as e:
-        shutil.rmtree(tmp, ignore_errors=True)
-        return e.problems
+        problems = evaluate_one(",".join(f"{k}={v}" for k, v in model_args.items()), tmp, tm)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    if problems:
+        shutil.rmtree(tmp, ignore_errors=True)
+        return problems
     if out.exists():
         shutil.rmtree(out)
     tmp.rename(out)
     return []
-
-
-class _Failed(Exception):
-    def __init__(self, problems):
-        super().__init__("; ".join(problems))
-        self.problems = problems
 
 
 # model args: which go to the lmms-eval backend, which to vllm.LLM
