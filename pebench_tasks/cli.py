@@ -6,7 +6,7 @@ import argparse
 import importlib
 import sys
 
-from .errors import UserError
+from pebench_core.errors import UserError
 
 # (module, function) pairs; each function adds its subcommands to the given subparsers object.
 _COMMANDS = [

@@ -27,7 +27,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import UserError
+from pebench_core.errors import UserError
 
 ENV_DATA = "PEBENCH_DATA"
 ENV_SETTING = "PEBENCH_SETTING"

@@ -24,7 +24,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import UserError
+from pebench_core.errors import UserError
 
 DEFAULT_METHODS = "ga,gd,kl,npo,po"
 TARGETS = ("person", "event", "both")

@@ -17,7 +17,7 @@ import time
 import traceback
 from pathlib import Path
 
-from .errors import UserError
+from pebench_core.errors import UserError
 
 DEFAULT_TASKS = "pebench"
 
@@ -261,7 +261,7 @@ def _run_sweep(args) -> int:
 def _write_sidecar(results_path: Path, argv: list[str], problems: list[str]) -> None:
     """``<stem>_pebench.json`` beside lmms-eval's results: which data, setting and judge were used."""
     from . import data_resolve
-    from .atomic import atomic_write_json
+    from pebench_core.atomic import atomic_write_json
     from .metrics.judge import JudgeConfig
 
     sel = data_resolve.resolve()

@@ -77,7 +77,7 @@ def merged(model: Path, adapter: Path, work: Path) -> Path:
         return out
     from peft import PeftModel
 
-    from pebench_tasks.atomic import atomic_dir
+    from pebench_core.atomic import atomic_dir
     from unlearn.models import load_model_and_processor
 
     base, proc = load_model_and_processor(model)

@@ -16,7 +16,7 @@ from pebench_tasks.data.drawing import APPEARANCE_OPTIONS, SCENES, render, view_
 from pebench_tasks.data.profiles import make_people
 from pebench_tasks.data.qa import EVENT_QUESTIONS, PERSON_QUESTIONS, POPE_QUESTIONS
 from pebench_tasks.data.vocab import load_vocab
-from pebench_tasks.errors import UserError
+from pebench_core.errors import UserError
 
 SIZE = 56  # smallest allowed: keeps the module fast
 N_QA = len(PERSON_QUESTIONS) + len(EVENT_QUESTIONS) + len(POPE_QUESTIONS)

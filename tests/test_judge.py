@@ -14,7 +14,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from pebench_tasks.errors import UserError
+from pebench_core.errors import UserError
 from pebench_tasks.metrics import judge
 from pebench_tasks.tasks import impl
 

@@ -4,7 +4,7 @@ import math
 import pytest
 from rouge_score import rouge_scorer
 
-from pebench_tasks.errors import UserError
+from pebench_core.errors import UserError
 from pebench_tasks.metrics import (
     METRICS, event_offline_match, get_metric, keyword_coverage, name_correct, name_precision, normalize,
     parse_yes_no, pope_scores, rouge_l,

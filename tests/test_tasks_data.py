@@ -9,7 +9,7 @@ from conftest import run_cli
 
 from pebench_tasks import data_resolve as dr
 from pebench_tasks.data.dataset import open_dataset
-from pebench_tasks.errors import UserError
+from pebench_core.errors import UserError
 from pebench_tasks.tasks import impl
 
 

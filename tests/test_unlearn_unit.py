@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 import torch
 
-from pebench_tasks.errors import UserError
-from unlearn import config as C
+from pebench_core.errors import UserError
+from pebench_core import config as C
 from unlearn.data.datasets import BalancedConceptSampler, Stream
 from unlearn.methods import REGISTRY, canonical, known_methods
 from unlearn.methods.base import BGDConfig, forget_ascent, kl_ref_theta, seq_logp, seq_nll

@@ -17,7 +17,7 @@ import argparse
 import sys
 
 from pebench_tasks.cli import run as run_cli
-from pebench_tasks.errors import UserError
+from pebench_core.errors import UserError
 
 
 def _common(p: argparse.ArgumentParser) -> None:

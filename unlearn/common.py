@@ -9,9 +9,9 @@ import shutil
 import sys
 from pathlib import Path
 
-from pebench_tasks.errors import UserError
+from pebench_core.errors import UserError
 
-from . import config as C
+from pebench_core import config as C
 
 VLLM_LORA_RANKS = (1, 8, 16, 32, 64, 128, 256, 320, 512)   # vllm.config.lora.MaxLoRARanks
 
@@ -181,7 +181,7 @@ def versions() -> dict:
     try:
         import subprocess
 
-        rev = subprocess.run(["git", "-C", str(C.REPO_ROOT), "rev-parse", "HEAD"], capture_output=True, text=True,
+        rev = subprocess.run(["git", "-C", str(Path(__file__).resolve().parent.parent), "rev-parse", "HEAD"], capture_output=True, text=True,
                              timeout=5)
         if rev.returncode == 0:
             out["pebench_git"] = rev.stdout.strip()

@@ -16,10 +16,10 @@ import json
 import time
 from pathlib import Path
 
-from pebench_tasks.errors import UserError
+from pebench_core.errors import UserError
 
 from . import common
-from . import config as C
+from pebench_core import config as C
 
 SPLITS = ("finetune_train", "goal_train")
 
@@ -28,13 +28,13 @@ def default_config(model_dir: str | Path) -> Path:
     """tiny.yaml for models built by `pebench model tiny`, lora.yaml otherwise."""
     card = Path(model_dir) / "model_card.json"
     name = "tiny.yaml" if card.is_file() else "lora.yaml"
-    return C.CONFIG_ROOT / "finetune" / name
+    return C.config_path("finetune", name)
 
 
 def resolve_config(model_dir, config_file=None, overrides=()) -> dict:
     base = default_config(model_dir)
     if config_file and Path(config_file).name in ("tiny.yaml", "lora.yaml", "full.yaml") and not Path(config_file).exists():
-        config_file = C.CONFIG_ROOT / "finetune" / Path(config_file).name
+        config_file = C.config_path("finetune", Path(config_file).name)
     cfg = C.resolve(base, config_file, overrides)
     mode = cfg.get("mode", "full")
     if mode not in ("full", "lora"):
@@ -62,7 +62,7 @@ def finetune(model: str, data: str, split: str, out: str, seed: int = 0, setting
         return None
 
     from pebench_tasks.data.dataset import SETTINGS, open_dataset
-    from pebench_tasks.seeding import seed_everything
+    from pebench_core.seeding import seed_everything
 
     if setting is not None and setting not in SETTINGS:
         raise UserError(f"--setting {setting!r}: one of {', '.join(SETTINGS)}")
@@ -144,7 +144,7 @@ def finetune(model: str, data: str, split: str, out: str, seed: int = 0, setting
             f"{n}: name {v['name_precision']:.1f}% event {v['event_accuracy']:.1f}% (n={v['n_person']}+{v['n_event']})"
             for n, v in final.items()), flush=True)
 
-    from pebench_tasks.atomic import atomic_dir
+    from pebench_core.atomic import atomic_dir
 
     from unlearn.models import to_vllm_layout
 

@@ -13,10 +13,10 @@ import re
 import time
 from pathlib import Path
 
-from pebench_tasks.errors import UserError
+from pebench_core.errors import UserError
 
 from . import common
-from . import config as C
+from pebench_core import config as C
 
 TARGETS = ("person", "event", "both")
 FORGETS = ("forget05", "forget10", "forget20")
@@ -28,7 +28,10 @@ def method_config_path(method: str) -> Path:
 
     key, bgd = canonical(method)
     name = f"{key}_bgd" if bgd else key
-    return C.CONFIG_ROOT / "unlearn" / f"{name}.yaml"
+    try:
+        return C.config_path("unlearn", f"{name}.yaml")
+    except UserError:
+        raise UserError(f"no default config for method {method!r}; known: see `unlearn methods`") from None
 
 
 def resolve_config(method: str, config_file=None, overrides=()) -> dict:
@@ -36,8 +39,6 @@ def resolve_config(method: str, config_file=None, overrides=()) -> dict:
 
     key, bgd = canonical(method)
     path = method_config_path(method)
-    if not path.is_file():
-        raise UserError(f"no default config for method {method!r} ({path})")
     cfg = C.resolve(path, config_file, overrides)
     cfg.setdefault("method", {})["name"] = key
     if bgd and not C.get(cfg, "bgd.enabled", False):
@@ -117,7 +118,7 @@ def run_unlearning(method: str, target: str, forget: str, model: str, data: str,
         return None
 
     from pebench_tasks.data.dataset import open_dataset
-    from pebench_tasks.seeding import seed_everything
+    from pebench_core.seeding import seed_everything
 
     dsm = open_dataset(data)
     # fail fast on bad data before loading anything heavy
@@ -186,7 +187,7 @@ def run_unlearning(method: str, target: str, forget: str, model: str, data: str,
     if not trainer.is_world_process_zero():
         return None
 
-    from pebench_tasks.atomic import atomic_dir
+    from pebench_core.atomic import atomic_dir
 
     hist = [h for h in trainer.state.log_history if "loss" in h or "forget_nll" in h]
     meta = {

@@ -13,8 +13,8 @@ import json
 import multiprocessing as mp
 from pathlib import Path
 
-from ..errors import UserError
-from ..seeding import seed_everything
+from pebench_core.errors import UserError
+from pebench_core.seeding import seed_everything
 from .drawing import render_png, view_rng
 from .profiles import SCALES, make_events, make_people
 from .qa import make_qa

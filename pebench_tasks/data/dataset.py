@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from functools import cached_property
 from pathlib import Path
 
-from ..errors import UserError
+from pebench_core.errors import UserError
 from .splits import COMMON_SPLITS, SETTINGS, SPLITS
 from .writer import SCHEMA_VERSION
 

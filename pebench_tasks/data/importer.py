@@ -31,8 +31,8 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from ..errors import UserError
-from ..seeding import seed_everything
+from pebench_core.errors import UserError
+from pebench_core.seeding import seed_everything
 from .qa import make_qa
 from .vocab import load_vocab
 from .writer import write_pebench

@@ -27,8 +27,8 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from ..atomic import atomic_dir
-from ..errors import UserError
+from pebench_core.atomic import atomic_dir
+from pebench_core.errors import UserError
 from . import splits as S
 
 SCHEMA_VERSION = 1

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from ..errors import UserError
+from pebench_core.errors import UserError
 from .judge import JudgeConfig, JudgeResult, judge_event, parse_score, summarize as summarize_judge
 from .pope import parse_yes_no, pope_scores
 from .text import contains_phrase, event_offline_match, keyword_coverage, name_correct, name_precision, normalize, rouge_l

@@ -28,7 +28,7 @@ import threading
 from dataclasses import asdict, dataclass, field
 from typing import Iterable
 
-from ..errors import UserError
+from pebench_core.errors import UserError
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import UserError
+from pebench_core.errors import UserError
 
 # vllm.config.lora.MaxLoRARanks: the ranks a vLLM engine can be configured for
 VLLM_LORA_RANKS = (1, 8, 16, 32, 64, 128, 256, 320, 512)

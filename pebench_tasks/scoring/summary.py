@@ -8,7 +8,7 @@ import json
 import math
 from pathlib import Path
 
-from ..atomic import atomic_write_text
+from pebench_core.atomic import atomic_write_text
 
 # Table 1's columns (docs/tasks.md), in the paper's order
 COLUMNS = [

@@ -26,7 +26,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import UserError
+from pebench_core.errors import UserError
 from . import adapters as A
 from . import engine as E
 

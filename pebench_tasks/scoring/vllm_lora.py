@@ -29,7 +29,7 @@ from typing import Any
 from lmms_eval.api.model import lmms
 from lmms_eval.protocol import ChatMessages
 
-from ..errors import UserError
+from pebench_core.errors import UserError
 from . import adapters as A
 from . import engine as E
 

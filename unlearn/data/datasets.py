@@ -27,7 +27,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from pebench_tasks.errors import UserError
+from pebench_core.errors import UserError
 
 from .augment import AugmentConfig, augment
 from .encode import Encoded, Encoder

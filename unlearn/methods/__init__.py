@@ -2,7 +2,7 @@
 BGD as a plug-in of GD and KL (``bgd.enabled=true``; aliases ``gd_bgd`` / ``kl_bgd``)."""
 from __future__ import annotations
 
-from pebench_tasks.errors import UserError
+from pebench_core.errors import UserError
 
 from . import dpo, ga, gd, kl, npo, po, siu  # noqa: F401  (register)
 from .base import REGISTRY, BGDConfig, LossContext, Method

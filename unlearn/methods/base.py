@@ -16,7 +16,7 @@ from typing import Any, Callable
 import torch
 import torch.nn.functional as F
 
-from pebench_tasks.errors import UserError
+from pebench_core.errors import UserError
 
 from ..data.datasets import model_inputs
 

@@ -15,7 +15,6 @@ _EXPORTS = {
     "build_tiny_model": "tiny",
     "resolve_config": "tiny",
     "ARCHS": "tiny",
-    "DEFAULTS": "tiny",
     "VLLM_CPU_HEAD_DIMS": "tiny",
     "load_model_and_processor": "loading",
     "build_inputs": "prompting",

@@ -31,11 +31,11 @@ def register(subparsers) -> None:
 
 
 def _tiny(args: argparse.Namespace) -> int:
-    from .tiny import build_tiny_model, parse_overrides
+    from .tiny import build_tiny_model
 
     t0 = time.time()
     out = build_tiny_model(
-        args.arch, args.data, args.out, seed=args.seed, overrides=parse_overrides(args.overrides),
+        args.arch, args.data, args.out, seed=args.seed, overrides=args.overrides,
         overwrite=args.overwrite, config=args.config,
     )
     import json

@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pebench_tasks.errors import UserError
+from pebench_core.errors import UserError
 
 
 def load_model_and_processor(path: str | os.PathLike, dtype=None, device: str = "cpu"):

@@ -1,129 +1,40 @@
 """Random-initialised tiny VLMs (Qwen2-VL or LLaVA) with a tokenizer trained on a data folder.
 
 One output folder loads in transformers (``AutoModelForImageTextToText`` + ``AutoProcessor``), peft
-and vLLM (CPU). Sizes come from ``task_configs/model/tiny_<arch>.yaml`` (same values as
-:data:`DEFAULTS`), ``--config`` and ``--set key=value``. Same seed + same data -> identical files.
+and vLLM (CPU). Sizes come from ``task_configs/model/tiny_<arch>.yaml``, ``--config`` and ``--set key=value``. Same seed + same data -> identical files.
 """
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 import os
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
-from pebench_tasks.errors import UserError
+from pebench_core import config as C
+from pebench_core.errors import UserError
 
 ARCHS = ("qwen2_vl", "llava")
 
 # vLLM's CPU attention supports only these head sizes.
 VLLM_CPU_HEAD_DIMS = (32, 64, 80, 96, 112, 128, 160, 192, 224, 256, 512)
 
-DEFAULTS: dict[str, dict[str, Any]] = {
-    "qwen2_vl": {
-        "arch": "qwen2_vl",
-        "tokenizer": {"vocab_size": 800, "min_frequency": 2},
-        "vision": {
-            "depth": 4, "embed_dim": 128, "num_heads": 4, "mlp_ratio": 4,
-            "patch_size": 14, "spatial_merge_size": 2, "temporal_patch_size": 2,
-        },
-        "text": {
-            "hidden_size": 256, "num_layers": 4, "num_heads": 8, "num_kv_heads": 4,
-            "intermediate_size": 768, "max_position_embeddings": 2048,
-            "rope_theta": 1000000.0, "rms_norm_eps": 1.0e-6,
-        },
-        "image": {"size": None},  # null: the data folder's image_size (meta.json)
-        "init": {"initializer_range": 0.02},
-    },
-    "llava": {
-        "arch": "llava",
-        "tokenizer": {"vocab_size": 800, "min_frequency": 2},
-        "vision": {
-            "hidden_size": 128, "num_layers": 4, "num_heads": 4, "intermediate_size": 512,
-            "patch_size": 14, "feature_layer": -2,
-        },
-        "text": {
-            "hidden_size": 256, "num_layers": 4, "num_heads": 8, "num_kv_heads": 4,
-            "intermediate_size": 768, "max_position_embeddings": 2048,
-            "rope_theta": 10000.0, "rms_norm_eps": 1.0e-6,
-        },
-        "image": {"size": None},
-        "init": {"initializer_range": 0.02},
-    },
-}
-
-_REPO_CONFIG_DIR = Path(__file__).resolve().parents[2] / "task_configs" / "model"
 
 
 def default_config_path(arch: str) -> Path:
-    return _REPO_CONFIG_DIR / f"tiny_{arch}.yaml"
+    return C.config_path("model", f"tiny_{arch}.yaml")
 
 
 # ----------------------------------------------------------------------------------------- config
-def _merge(base: dict, update: Mapping, where: str) -> dict:
-    out = copy.deepcopy(base)
-    for k, v in update.items():
-        if k not in out:
-            raise UserError(f"{where}: unknown key {k!r}; known: {', '.join(sorted(out))}")
-        if isinstance(out[k], dict):
-            if not isinstance(v, Mapping):
-                raise UserError(f"{where}: {k!r} must be a mapping")
-            out[k] = _merge(out[k], v, f"{where}.{k}")
-        else:
-            out[k] = v
-    return out
-
-
-def parse_overrides(items: list[str] | None) -> dict:
-    """``["text.hidden_size=512", "tokenizer.vocab_size=900"]`` -> nested dict (YAML values)."""
-    import yaml
-
-    out: dict = {}
-    for item in items or []:
-        if "=" not in item:
-            raise UserError(f"--set {item!r}: expected key=value, e.g. text.hidden_size=512")
-        key, value = item.split("=", 1)
-        parts = [p for p in key.strip().split(".") if p]
-        if not parts:
-            raise UserError(f"--set {item!r}: empty key")
-        try:
-            val = yaml.safe_load(value)
-        except yaml.YAMLError as e:
-            raise UserError(f"--set {item!r}: value is not valid YAML ({e})") from None
-        d = out
-        for p in parts[:-1]:
-            d = d.setdefault(p, {})
-            if not isinstance(d, dict):
-                raise UserError(f"--set {item!r}: {p!r} set twice")
-        d[parts[-1]] = val
-    return out
-
-
-def resolve_config(arch: str, config: str | os.PathLike | None = None, overrides: Mapping | None = None) -> dict:
-    """Built-in defaults <- YAML (``config`` or the repo's task_configs/model/tiny_<arch>.yaml if
-    present) <- overrides. Unknown keys and a mismatched ``arch:`` are UserErrors."""
-    import yaml
-
+def resolve_config(arch: str, config: str | os.PathLike | None = None, overrides: list[str] | None = None) -> dict:
+    """``task_configs/model/tiny_<arch>.yaml`` <- optional YAML (``--config``) <- ``--set`` items.
+    Unknown keys and a mismatched ``arch:`` are UserErrors."""
     if arch not in ARCHS:
         raise UserError(f"unknown arch {arch!r}; choose one of {', '.join(ARCHS)}")
-    cfg = copy.deepcopy(DEFAULTS[arch])
-    path = Path(config) if config is not None else default_config_path(arch)
-    if config is not None or path.exists():
-        if not path.is_file():
-            raise UserError(f"{path}: model config not found")
-        try:
-            loaded = yaml.safe_load(path.read_text()) or {}
-        except yaml.YAMLError as e:
-            raise UserError(f"{path}: not valid YAML ({e})") from None
-        if not isinstance(loaded, Mapping):
-            raise UserError(f"{path}: expected a mapping at top level")
+    if config is not None:
+        loaded = C.load_yaml(config)
         if loaded.get("arch", arch) != arch:
-            raise UserError(f"{path}: arch is {loaded.get('arch')!r} but --arch is {arch!r}")
-        cfg = _merge(cfg, loaded, str(path))
-    if overrides:
-        cfg = _merge(cfg, overrides, "--set")
+            raise UserError(f"{config}: arch is {loaded.get('arch')!r} but --arch is {arch!r}")
+    cfg = C.resolve(default_config_path(arch), config, overrides or [], strict_file=True, flag="--set")
     if cfg["arch"] != arch:
         raise UserError(f"--set arch: cannot change the arch ({arch})")
     validate_config(cfg)
@@ -357,7 +268,7 @@ def build_tiny_model(
     data_dir: str | os.PathLike,
     out: str | os.PathLike,
     seed: int = 0,
-    overrides: Mapping | None = None,
+    overrides: list[str] | None = None,
     overwrite: bool = False,
     config: str | os.PathLike | None = None,
 ) -> Path:
@@ -374,8 +285,8 @@ def build_tiny_model(
     import torch
     from transformers import GenerationConfig
 
-    from pebench_tasks.atomic import atomic_dir
-    from pebench_tasks.seeding import seed_everything
+    from pebench_core.atomic import atomic_dir
+    from pebench_core.seeding import seed_everything
 
     from . import tokenizer as tk
     from .vllm_layout import to_vllm_layout

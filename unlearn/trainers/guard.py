@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import torch
 from transformers import TrainerCallback
 
-from pebench_tasks.errors import UserError
+from pebench_core.errors import UserError
 
 
 class TrainingDiverged(UserError):
