@@ -6,9 +6,10 @@ import argparse
 import importlib
 import sys
 
-from pebench_core.errors import UserError
+from pebench_core.cli import run
 
 # (module, function) pairs; each function adds its subcommands to the given subparsers object.
+# The top-level composition: the benchmark's own commands and unlearn's `model` command.
 _COMMANDS = [
     ("pebench_tasks.data.cli", "register"),
     ("unlearn.models.cli", "register"),
@@ -29,18 +30,6 @@ def build_parser() -> argparse.ArgumentParser:
             raise
         getattr(mod, fn)(sub)
     return parser
-
-
-def run(main_fn, argv=None) -> int:
-    """Run a CLI entry point; bad input becomes one line on stderr and exit code 2."""
-    try:
-        return int(main_fn(argv) or 0)
-    except UserError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("interrupted; run the same command again to resume", file=sys.stderr)
-        return 130
 
 
 def _main(argv=None) -> int:

@@ -21,6 +21,8 @@ forget-event images); ``pope`` takes ``splits/common/pope``.
 """
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import functools
 import os
 import threading
@@ -28,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pebench_core.errors import UserError
+from pebench_core.names import DEFAULT_FORGET, FORGET_SIZES
 
 ENV_DATA = "PEBENCH_DATA"
 ENV_SETTING = "PEBENCH_SETTING"
@@ -36,8 +39,6 @@ ENV_CACHE = "PEBENCH_CACHE"
 
 FAMILIES = ("person", "event")
 TASK_SPLITS = ("forget", "generality", "retain", "scope")
-FORGET_SIZES = ("forget05", "forget10", "forget20")
-DEFAULT_FORGET = "forget10"
 MODES = ("single", "both")
 DEFAULT_SCALE, DEFAULT_SEED = "mini", 0
 
@@ -67,8 +68,29 @@ def _parse_setting(setting: str, forget: str) -> tuple[str, str]:
     )
 
 
+_OVERRIDES: list[tuple[str, str]] = []      # (mode, forget) set by `selected()`, innermost last
+
+
+@contextlib.contextmanager
+def selected(mode: str, forget: str):
+    """In-process choice of the setting the tasks read (the sweep scores each adapter on its own
+    setting), as an object instead of environment variables; the data folder still comes from
+    ``PEBENCH_DATA``."""
+    mode, forget = _parse_setting(mode, forget)
+    with _lock:
+        _OVERRIDES.append((mode, forget))
+    try:
+        yield
+    finally:
+        with _lock:
+            _OVERRIDES.pop()
+
+
 def resolve(env=None) -> Selection:
-    """Read the environment (no data access)."""
+    """Read the environment (no data access); inside ``selected(...)`` its setting wins."""
+    if env is None and _OVERRIDES:
+        mode, forget = _OVERRIDES[-1]
+        return dataclasses.replace(resolve(os.environ), mode=mode, forget=forget)
     env = os.environ if env is None else env
     forget = (env.get(ENV_FORGET) or DEFAULT_FORGET).strip().lower()
     if forget not in FORGET_SIZES:

@@ -15,7 +15,6 @@ same command runs again, which is what re-running the demo does.
 from __future__ import annotations
 
 import json
-import os
 import shlex
 import shutil
 import subprocess
@@ -24,14 +23,16 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from pebench_core import stages as ST
+from pebench_core.adapter_meta import AdapterMeta
 from pebench_core.errors import UserError
+from pebench_core.names import FORGET_SIZES as FORGETS
+from pebench_core.names import TARGETS, cpu_vllm_env
 
 DEFAULT_METHODS = "ga,gd,kl,npo,po"
-TARGETS = ("person", "event", "both")
-FORGETS = ("forget05", "forget10", "forget20")
 # Top-level names a demo folder may hold. Hidden siblings such as `.finetuned.work` (checkpoints) or
 # `.data.tmp-xxxx` (an interrupted atomic write) belong to the stage named after the first dot.
-LAYOUT = ("data", "tiny-qwen2-vl", "finetuned", "adapters", "eval")
+LAYOUT = ("data", "tiny-qwen2-vl", "finetuned", "adapters", "eval", ST.RECORDS_DIR.lstrip("."))
 
 
 @dataclass
@@ -39,7 +40,9 @@ class Stage:
     label: str
     out: Path        # what the stage builds (for eval: summary.md)
     argv: list[str]
-    done: bool       # already complete -> skipped
+    done: bool       # finished under this identity (completion record) -> skipped
+    identity: str = ""
+    atomic: bool = True   # `out` appears only complete (atomic rename as the command's last step)
 
 
 def register(subparsers) -> None:
@@ -109,44 +112,53 @@ def _check_existing(args, root: Path, adapters: list[Path]) -> None:
         if seed != args.seed:
             raise UserError(f"{root}: was built with --seed {seed}; pass --seed {seed} or --overwrite")
     for a in adapters:
-        info = a / "pebench_unlearn.json"
-        if info.exists():
-            steps = json.loads(info.read_text(encoding="utf-8"))["hyperparameters"]["train"]["max_steps"]
+        info = AdapterMeta.read_optional(a) if a.exists() else None
+        if info is not None:
+            steps = info.hyperparameters["train"]["max_steps"]
             if steps != args.steps:
                 raise UserError(f"{a}: was trained with --steps {steps}; pass --steps {steps} or delete that folder")
 
 
+def _command(argv: list[str], script: list[str]) -> list[str]:
+    """The part of a stage's argv that defines it (not where this venv's scripts live)."""
+    return argv[len(script):]
+
+
 def plan(args, root: Path, methods: list[str], targets: list[str]) -> list[Stage]:
-    """The stage commands in order (pure: reads the folder, writes nothing)."""
-    exists = (lambda p: False) if args.overwrite else Path.exists  # --overwrite: DIR is removed before running
+    """The stage commands in order, each with its identity and whether its completion record
+    matches (pure: reads the folder, writes nothing)."""
     pebench, unlearn, seed = _script("pebench"), _script("unlearn"), ["--seed", str(args.seed)]
     data, tiny, ft, adapters = root / "data", root / "tiny-qwen2-vl", root / "finetuned", root / "adapters"
-    stages = [
-        Stage("data", data, [*pebench, "data", "build", "--scale", "mini", "--out", str(data), *seed], exists(data)),
-        Stage("tiny model", tiny, [*pebench, "model", "tiny", "--arch", "qwen2_vl", "--data", str(data), "--out", str(tiny),
-                                   *seed], exists(tiny)),
-        Stage("finetune", ft, [*unlearn, "finetune", "--model", str(tiny), "--data", str(data), "--split", "finetune_train",
-                               "--out", str(ft), *seed], exists(ft)),
+    specs = [
+        ("data", data, pebench, ["data", "build", "--scale", "mini", "--out", str(data), *seed], [], True),
+        ("tiny model", tiny, pebench, ["model", "tiny", "--arch", "qwen2_vl", "--data", str(data), "--out", str(tiny), *seed],
+         ["data"], True),
+        ("finetune", ft, unlearn, ["finetune", "--model", str(tiny), "--data", str(data), "--split", "finetune_train",
+                                   "--out", str(ft), *seed], ["data", "tiny model"], True),
     ]
     for m in methods:
         for t in targets:
             out = adapters / f"{m}-{t}_{args.forget}"
-            stages.append(Stage(f"unlearn {out.name}", out, [
-                *unlearn, "run", "--method", m, "--target", t, "--forget", args.forget, "--model", str(ft),
-                "--data", str(data), "--out", str(out), *seed, f"train.max_steps={args.steps}"], exists(out)))
-    if not args.overwrite:
-        _check_existing(args, root, [s.out for s in stages[3:]])
+            specs.append((f"unlearn {out.name}", out, unlearn, [
+                "run", "--method", m, "--target", t, "--forget", args.forget, "--model", str(ft), "--data", str(data),
+                "--out", str(out), *seed, f"train.max_steps={args.steps}"], ["data", "finetune"], True))
     if not args.skip_eval:
-        summary = root / "eval" / "summary.md"
-        # Stale if any adapter is newer than the summary (e.g. a method was added to an existing demo); the
-        # eval itself skips adapters that already have results.
-        newest = max((s.out.stat().st_mtime for s in stages[3:] if s.out.exists()), default=0)
-        done = exists(summary) and summary.stat().st_mtime >= newest
         # No --forget/--setting here: that would force one setting on every adapter; without it each adapter is
         # scored on the target and forget split recorded in its pebench_unlearn.json (docs/scoring.md).
-        stages.append(Stage("eval", summary, [
-            *pebench, "eval", "--model", "vllm_lora", "--model-args", f"model={ft}", "--adapters", str(adapters),
-            "--include-base", "--data", str(data), "--output", str(root / "eval"), *seed], done))
+        specs.append(("eval", root / "eval" / "summary.md", pebench, [
+            "eval", "--model", "vllm_lora", "--model-args", f"model={ft}", "--adapters", str(adapters),
+            "--include-base", "--data", str(data), "--output", str(root / "eval"), *seed],
+            ["data", "finetune", *[sp[0] for sp in specs[3:]]], False))
+    stages: list[Stage] = []
+    idents: dict[str, str] = {}
+    for label, out, script, cmd, upstream, atomic in specs:
+        ident = ST.identity(cmd, [idents[u] for u in upstream])
+        idents[label] = ident
+        adoptable = atomic and out.exists() and not ST.record_file(root, label).exists()
+        done = not args.overwrite and (ST.finished(root, label, ident) is not None or adoptable)
+        stages.append(Stage(label, out, [*script, *cmd], done, ident, atomic))
+    if not args.overwrite:
+        _check_existing(args, root, [s.out for s in stages if s.label.startswith("unlearn ")])
     return stages
 
 
@@ -167,13 +179,14 @@ def _demo(args) -> int:
     root.mkdir(parents=True, exist_ok=True)
     # vLLM on CPU refuses to start without a KV-cache size; the demo never reaches a model hub.
     # in-process vLLM engine: starts in ~2 s instead of ~20 s on CPU
-    env = {"VLLM_CPU_KVCACHE_SPACE": "1", "VLLM_ENABLE_V1_MULTIPROCESSING": "0", "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1",
-           "TOKENIZERS_PARALLELISM": "false", **os.environ}
+    env = cpu_vllm_env()
     t_all, built = time.time(), set()
     for i, s in enumerate(stages, 1):
         head = f"[{i}/{n}] {s.label}"
         if s.done:
-            print(f"{head}: skipped, {s.out} already exists", flush=True)
+            if ST.finished(root, s.label, s.identity) is None:   # complete atomic output of an older run
+                ST.record(root, s.label, s.identity, s.argv, 0.0, adopted=True)
+            print(f"{head}: skipped, finished earlier ({s.out})", flush=True)
             continue
         print(f"{head}: {shlex.join(s.argv)}", flush=True)
         t0 = time.time()
@@ -181,6 +194,7 @@ def _demo(args) -> int:
         if rc != 0 or not s.out.exists():
             why = f"exit code {rc}" if rc != 0 else f"it wrote no {s.out}"
             raise UserError(f"stage {s.label!r} failed ({why}); fix the cause above and run the same demo command to resume")
+        ST.record(root, s.label, s.identity, s.argv, time.time() - t0)    # last: the stage is finished
         print(f"{head}: done in {time.time() - t0:.1f} s", flush=True)
         built.add(s.label)
 

@@ -1,20 +1,13 @@
-"""`pebench eval`: run PEBench task groups for one model through lmms-eval's own CLI entry
-function (``lmms_eval.__main__.cli_evaluate_single``), and exit non-zero when anything failed.
-
-The plain ``lmms-eval`` CLI logs exceptions and exits 0; here an exception, a missing results
-file, a task without results, a metric missing from the results or a failed judge request makes the
-command fail (exit 1; bad input: one line on stderr, exit 2).
+"""`pebench eval`: PEBench task groups for one model, or for many LoRA adapters on one vLLM engine,
+through lmms-eval's Python API (``pebench_tasks.evaluation``); exits non-zero when anything failed
+(exit 1; bad input: one line on stderr, exit 2). This module only turns flags into objects.
 """
 from __future__ import annotations
 
-import argparse
-import glob
 import json
-import math
 import os
+import shlex
 import sys
-import time
-import traceback
 from pathlib import Path
 
 from pebench_core.errors import UserError
@@ -68,142 +61,54 @@ def _preflight() -> None:
     """Check the data selection before a model is loaded (one-line errors, exit 2)."""
     from . import data_resolve
 
-    data_resolve.resolve()
-    data = data_resolve.open_data()
     sel = data_resolve.resolve()
+    data = data_resolve.open_data()
     for fam in data_resolve.FAMILIES:
         setting = sel.setting_for(fam)
         if setting not in data.meta.get("forget_ids", {}):
             raise UserError(f"{data.root}: no setting {setting} in this data folder")
 
 
-def lmms_eval_argv(args) -> list[str]:
-    import shlex
+def eval_options(args):
+    from .evaluation import EvalOptions, parse_seeds
 
-    from .tasks import TASKS_DIR
-
-    argv = ["--model", args.model, "--tasks", args.tasks, "--output_path", str(args.output),
-            "--batch_size", str(args.batch_size), "--verbosity", args.verbosity, "--seed", args.seed,
-            "--include_path", str(TASKS_DIR)]
-    if args.model_args:
-        argv += ["--model_args", args.model_args]
-    if args.limit is not None:
-        argv += ["--limit", str(int(args.limit) if float(args.limit).is_integer() else args.limit)]
-    if not args.no_log_samples:
-        argv.append("--log_samples")
-    return argv + shlex.split(args.lmms_eval_args)
-
-
-def _results_file(output: Path, since: float) -> Path | None:
-    files = [Path(f) for f in glob.glob(str(output / "**" / "*_results.json"), recursive=True)]
-    files = [f for f in files if f.stat().st_mtime >= since - 1]
-    return max(files, key=lambda f: f.stat().st_mtime) if files else None
-
-
-def check_results(results: dict, results_path: Path | None) -> list[str]:
-    """Problems that make the run a failure (empty list: success)."""
-    problems = []
-    if results_path is None:
-        problems.append("lmms-eval wrote no results file")
-    configs = results.get("configs", {})
-    res = results.get("results", {})
-    if not configs:
-        problems.append("no task was evaluated")
-    for task, cfg in configs.items():
-        if task not in res:
-            problems.append(f"{task}: no results")
-            continue
-        for m in cfg.get("metric_list", []):
-            name = m["metric"] if isinstance(m, dict) else m
-            if not any(k.split(",")[0] == name for k in res[task]):
-                problems.append(f"{task}: metric {name} missing from the results")
-        errs = res[task].get("judge_errors,none")
-        if isinstance(errs, (int, float)) and not math.isnan(errs) and errs > 0:
-            problems.append(f"{task}: {int(errs)} judge request(s) failed (see judge.error in the samples)")
-    return problems
-
-
-def _parse_ns(argv: list[str]):
-    """lmms-eval's own argument parser (defaults included) for ``argv``."""
-    saved_argv = sys.argv
-    sys.argv = ["lmms-eval", *argv]
+    extra = {}
+    if args.lmms_eval_args:
+        extra = _lmms_eval_extra(args.lmms_eval_args)
     try:
-        from lmms_eval.__main__ import parse_eval_args
-
-        _, ns = parse_eval_args()
-    finally:
-        sys.argv = saved_argv
-    return ns
-
-
-def _configure_logging(level: str) -> None:
-    from loguru import logger as eval_logger
-
-    eval_logger.remove()
-    eval_logger.add(sys.stderr, level=level)
-    os.environ["VERBOSITY"] = level
+        batch = int(args.batch_size)
+    except ValueError:
+        batch = args.batch_size            # lmms-eval also takes "auto"
+    return EvalOptions(tasks=args.tasks, batch_size=batch, limit=args.limit, seeds=parse_seeds(args.seed),
+                       log_samples=not args.no_log_samples, verbosity=args.verbosity,
+                       gen_kwargs=extra.pop("gen_kwargs", ""), extra=extra)
 
 
-def _evaluate(ns, task_manager=None):
-    """One lmms-eval evaluation; with ``task_manager`` the CLI's steps are replayed on a shared
-    TaskManager (``cli_evaluate_single`` builds a new one, ~3 s, per call)."""
-    from lmms_eval.__main__ import cli_evaluate_single
-
-    if task_manager is None:
-        return cli_evaluate_single(ns)
-    from lmms_eval import evaluator
-    from lmms_eval.loggers import EvaluationTracker
-    from lmms_eval.utils import get_datetime_str, simple_parse_args_string
-
-    tracker = EvaluationTracker(**simple_parse_args_string(f"output_path={ns.output_path}"))
-    datetime_str = get_datetime_str(timezone=ns.timezone)
-    results = evaluator.simple_evaluate(
-        model=ns.model, model_args=ns.model_args, tasks=task_manager.match_tasks(ns.tasks.split(",")),
-        batch_size=ns.batch_size, limit=ns.limit, offset=ns.offset, log_samples=ns.log_samples,
-        evaluation_tracker=tracker, gen_kwargs=ns.gen_kwargs, task_manager=task_manager, verbosity=ns.verbosity,
-        random_seed=ns.seed[0], numpy_random_seed=ns.seed[1], torch_random_seed=ns.seed[2],
-        fewshot_random_seed=ns.seed[3], cli_args=ns, datetime_str=datetime_str,
-    )
-    if results is None:
-        return None, None
-    samples = results.pop("samples") if ns.log_samples else None
-    tracker.save_results_aggregated(results=results, samples=samples, datetime_str=datetime_str)
-    if ns.log_samples:
-        for task_name in results["configs"]:
-            tracker.save_results_samples(task_name=task_name, samples=samples[task_name])
-    return results, samples
+# lmms-eval CLI flags that --lmms-eval-args may carry, and the simple_evaluate keyword each sets
+_LMMS_FLAGS = {"--gen_kwargs": "gen_kwargs", "--offset": "offset", "--fewshot_as_multiturn": "fewshot_as_multiturn",
+               "--apply_chat_template": "apply_chat_template", "--predict_only": "predict_only"}
 
 
-def evaluate_and_check(argv: list[str], output: Path, task_manager=None, quiet: bool = False) -> list[str]:
-    """Run one evaluation and return its problems (empty: success); writes the sidecar file."""
-    ns = _parse_ns(argv)
-    _configure_logging(ns.verbosity)
-    started = time.time()
-    try:
-        results, _samples = _evaluate(ns, task_manager)
-    except UserError:
-        raise
-    except Exception as e:
-        traceback.print_exc()
-        return [f"evaluation failed: {type(e).__name__}: {e}"]
-    if results is None:
-        return ["evaluation returned no results"]
-    path = _results_file(output, started)
-    if not quiet:
-        try:
-            from lmms_eval.utils import make_table
-
-            print(make_table(results))
-            if "groups" in results:
-                print(make_table(results, "groups"))
-        except Exception:  # the table is a convenience
-            pass
-    problems = check_results(results, path)
-    if path is not None:
-        _write_sidecar(path, argv, problems)
-        if not quiet:
-            print(f"results: {path}")
-    return problems
+def _lmms_eval_extra(text: str) -> dict:
+    out, items = {}, shlex.split(text)
+    i = 0
+    while i < len(items):
+        flag = items[i]
+        key = _LMMS_FLAGS.get(flag.split("=")[0])
+        if key is None:
+            raise UserError(f"--lmms-eval-args {flag!r}: supported are {', '.join(_LMMS_FLAGS)}")
+        if "=" in flag:
+            value = flag.split("=", 1)[1]
+        elif key in ("fewshot_as_multiturn", "apply_chat_template", "predict_only"):
+            value = True
+        else:
+            i += 1
+            if i >= len(items):
+                raise UserError(f"--lmms-eval-args {flag}: needs a value")
+            value = items[i]
+        out[key] = int(value) if key == "offset" else value
+        i += 1
+    return out
 
 
 def _apply_env(args) -> None:
@@ -214,6 +119,8 @@ def _apply_env(args) -> None:
 
 
 def _run(args) -> int:
+    from .evaluation import evaluate
+
     if args.model is None:
         if not (args.adapters or args.include_base):
             raise UserError("--model is required (an lmms-eval backend such as vllm_lora, vllm, qwen2_vl)")
@@ -221,32 +128,84 @@ def _run(args) -> int:
     _apply_env(args)
     _preflight()
     output = Path(args.output).expanduser().resolve()
-    args.output = output
+    opts = eval_options(args)
     if args.adapters or args.include_base:
-        return _run_sweep(args)
-    problems = evaluate_and_check(lmms_eval_argv(args), output)
+        return _run_sweep(args, output, opts)
+    # one model: the backend name and the user's --model-args string, exactly as `lmms-eval` takes them
+    problems = evaluate(args.model, output, opts, model_args=args.model_args or "",
+                        record={"model": args.model, "model_args": args.model_args})
     for p in problems:
         print(f"error: {p}", file=sys.stderr)
     return 1 if problems else 0
 
 
-def _run_sweep(args) -> int:
-    from lmms_eval.utils import simple_parse_args_string
+def parse_model_args(text: str) -> dict[str, str]:
+    """``k=v,k=v`` into strings, with no type guessing (a path or name such as ``1e3`` stays as typed)."""
+    out = {}
+    for item in [t for t in (text or "").split(",") if t.strip()]:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise UserError(f"--model-args {item!r}: expected key=value (e.g. model=DIR,max_new_tokens=64)")
+        out[key.strip()] = value.strip()
+    return out
 
+
+def _typed(value: str):
+    """vLLM engine options are numbers, bools or JSON objects when they look like one."""
+    low = value.lower()
+    if low in ("true", "false"):
+        return low == "true"
+    for conv in (int, float):
+        try:
+            return conv(value)
+        except ValueError:
+            pass
+    if value.startswith("{") and value.endswith("}"):
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError:
+            pass
+    return value
+
+
+def _int_arg(margs: dict, key: str) -> int | None:
+    if key not in margs:
+        return None
+    try:
+        return int(margs.pop(key))
+    except ValueError:
+        raise UserError(f"--model-args {key}: expected an integer") from None
+
+
+def sweep_spec(args, output: Path, opts):
     from .scoring import adapters as A
-    from .scoring.sweep import run_sweep
+    from .scoring.sweep import SweepSpec
 
     if args.model != "vllm_lora":
         raise UserError(f"--adapters needs --model vllm_lora (got --model {args.model}): one vLLM engine serves every adapter")
+    margs = parse_model_args(args.model_args)
+    model = margs.pop("model", None) or margs.pop("pretrained", None)
+    if not model:
+        raise UserError("--model-args needs model=BASE_MODEL_DIR (the model the adapters were trained on)")
+    if "lora" in margs:
+        raise UserError("--model-args lora=... and --adapters both given; list every adapter in --adapters")
     found = A.discover(args.adapters) if args.adapters else []
-    model_args = simple_parse_args_string(args.model_args or "")
+    chat_template = margs.pop("chat_template", None)
+    return SweepSpec(
+        model=model, adapters=found, output=output, options=opts, include_base=args.include_base,
+        max_new_tokens=_int_arg(margs, "max_new_tokens"), chunk_size=_int_arg(margs, "chunk_size") or 4096,
+        chat_template=chat_template, max_lora_rank=_int_arg(margs, "max_lora_rank"), max_loras=_int_arg(margs, "max_loras"),
+        seed=opts.seeds[0], llm_kwargs={k: _typed(v) for k, v in margs.items() if k != "seed"},
+    )
 
-    def evaluate_one(margs: str, out: Path, tm) -> list[str]:
-        sub = argparse.Namespace(**{**vars(args), "model_args": margs, "output": out})
-        return evaluate_and_check(lmms_eval_argv(sub), out, task_manager=tm, quiet=True)
 
-    rep = run_sweep(args, model_args, found, args.include_base, evaluate_one)
-    summary = Path(args.output) / "summary.md"
+def _run_sweep(args, output: Path, opts) -> int:
+    from .scoring.sweep import run_sweep
+
+    if args.lmms_eval_args:
+        raise UserError("--lmms-eval-args is for one model; with --adapters use pebench eval's own flags")
+    rep = run_sweep(sweep_spec(args, output, opts))
+    summary = output / "summary.md"
     print(summary.read_text(encoding="utf-8"), end="")
     n = len(rep.rows) - len(rep.skipped)
     rate = f", {rep.generated / rep.generation_seconds:.1f} prompts/s" if rep.generation_seconds > 0 else ""
@@ -256,26 +215,3 @@ def _run_sweep(args) -> int:
     for p in rep.problems:
         print(f"error: {p}", file=sys.stderr)
     return 1 if rep.problems else 0
-
-
-def _write_sidecar(results_path: Path, argv: list[str], problems: list[str]) -> None:
-    """``<stem>_pebench.json`` beside lmms-eval's results: which data, setting and judge were used."""
-    from . import data_resolve
-    from pebench_core.atomic import atomic_write_json
-    from .metrics.judge import JudgeConfig
-
-    sel = data_resolve.resolve()
-    data = data_resolve.open_data()
-    judge = JudgeConfig.from_env()
-    side = {
-        "data_dir": str(data.root), "data_meta": {k: data.meta.get(k) for k in ("schema_version", "source", "scale", "seed")},
-        "mode": sel.mode, "forget": sel.forget, "settings": {f: sel.setting_for(f) for f in data_resolve.FAMILIES},
-        "judge": None if judge is None else {"base_url": judge.base_url, "model": judge.model},
-        "lmms_eval_argv": argv, "problems": problems, "exit_code": 1 if problems else 0,
-    }
-    atomic_write_json(results_path.with_name(results_path.name.replace("_results.json", "_pebench.json")), side)
-
-
-def load_results(path) -> dict:
-    """Read an lmms-eval results JSON (NaN allowed)."""
-    return json.loads(Path(path).read_text(encoding="utf-8"))

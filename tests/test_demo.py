@@ -97,3 +97,41 @@ def test_resume_skips_complete_stages_and_checks_seed(tmp_path, capsys):
     assert demo("--out", str(out), "--seed", "4", "--overwrite", "--skip-eval", "--dry-run") == 0
     assert "skipped" not in capsys.readouterr().out
     assert (out / "tiny-qwen2-vl").exists()  # a dry run deletes nothing
+
+
+def test_a_failed_eval_is_never_taken_for_finished(tmp_path, capsys, mini_data_dir, tiny_qwen2_vl_dir):
+    """The eval stage fails (bad PEBENCH_FORGET) after a stale summary.md exists: no completion
+    record, so the next plan re-runs it; the finished unlearning stage is skipped by its record."""
+    import os
+    import shutil
+
+    root = tmp_path / "demo"
+    root.mkdir()
+    shutil.copytree(mini_data_dir, root / "data")
+    shutil.copytree(tiny_qwen2_vl_dir, root / "tiny-qwen2-vl")
+    shutil.copytree(tiny_qwen2_vl_dir, root / "finetuned")      # stands in for the fine-tune (minutes)
+    (root / "eval").mkdir()
+    (root / "eval" / "summary.md").write_text("| adapter |\n|---|\n")    # left by an earlier, failed eval
+    args = ["--out", str(root), "--seed", "0", "--methods", "ga", "--targets", "person", "--steps", "1"]
+    os.environ["PEBENCH_FORGET"] = "forget99"                   # makes `pebench eval` exit 2
+    try:
+        assert demo(*args) == 2
+    finally:
+        del os.environ["PEBENCH_FORGET"]
+    assert "stage 'eval' failed" in capsys.readouterr().err
+    records = sorted(p.name for p in (root / ".stages").iterdir())
+    assert records == ["data.json", "finetune.json", "tiny_model.json", "unlearn_ga-person_forget10.json"]
+    plan = [line for line in _dry(capsys, *args)]
+    assert plan[-1].startswith("[5/5] eval:") and "would be skipped" not in plan[-1]
+    assert "would be skipped" in plan[3]                       # the adapter: finished, by its record
+    rec = json.loads((root / ".stages" / "unlearn_ga-person_forget10.json").read_text())
+    assert rec["exit_code"] == 0 and not rec["adopted"] and rec["seconds"] > 0
+
+    # a changed command (another --steps) is a new identity: the record no longer counts
+    assert demo(*args[:-1], "2", "--dry-run") == 2             # refused: the adapter was trained with 1 step
+    assert "was trained with --steps 1" in capsys.readouterr().err
+
+
+def _dry(capsys, *args):
+    assert demo(*args, "--dry-run") == 0
+    return capsys.readouterr().out.strip().splitlines()

@@ -175,6 +175,29 @@ def test_sweep_summary_and_resume(swept, sweep, finetuned, mini_data_dir):
 
 
 @pytest.mark.slow
+def test_sweep_adapter_and_model_names_that_look_like_numbers(swept, sweep, finetuned, mini_data_dir, tmp_path):
+    """Names lmms-eval's arg parser would turn into 1, True and 1000.0 reach no parser: the sweep
+    passes objects. Each renamed adapter gives the predictions its original gave in `swept`."""
+    import shutil
+
+    renamed = {"1": "ga-person", "true": "npo-person", "1e3": "ga-event"}
+    root = tmp_path / "numbers"
+    for new, old in renamed.items():
+        shutil.copytree(sweep / old, root / new)
+    base = tmp_path / "1e3"                    # the base model folder's name, too
+    base.symlink_to(finetuned, target_is_directory=True)
+    out = tmp_path / "eval"
+    proc = run_cli("pebench", "eval", "--adapters", str(root), "--model-args", f"model={base},{ENGINE_ARGS}",
+                   "--limit", str(LIMIT), "--output", str(out), "--seed", "0", env=_env(mini_data_dir))
+    assert "scored 3 model(s)" in proc.stderr, proc.stderr[-2000:]
+    for new, old in renamed.items():
+        _, got = _results(out / new)
+        _, want = _results(swept[0] / old)
+        assert {t: {d: _prediction(s) for d, s in v.items()} for t, v in got.items()} == \
+               {t: {d: _prediction(s) for d, s in v.items()} for t, v in want.items()}, new
+
+
+@pytest.mark.slow
 def test_vllm_lora_generations_equal_transformers_peft(swept, sweep, finetuned, mini_data_dir, monkeypatch):
     import torch
     from peft import PeftModel

@@ -16,8 +16,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from pebench_tasks.cli import run as run_cli
-from pebench_core.errors import UserError
+from pebench_core.cli import run as run_cli
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -116,7 +115,7 @@ def _verify(args) -> int:
     from .run import verify_adapter
 
     info = verify_adapter(args.model, args.adapter)
-    print(f"ok: {args.adapter} was trained on {args.model} ({info['method']}, {info['setting']}, seed {info['seed']})")
+    print(f"ok: {args.adapter} was trained on {args.model} ({info.method}, {info.setting}, seed {info.seed})")
     return 0
 
 

@@ -2,7 +2,6 @@
 TrainingArguments from a config, hashes and versions for the metadata files."""
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -13,7 +12,7 @@ from pebench_core.errors import UserError
 
 from pebench_core import config as C
 
-VLLM_LORA_RANKS = (1, 8, 16, 32, 64, 128, 256, 320, 512)   # vllm.config.lora.MaxLoRARanks
+
 
 # run-control keys that may differ between an interrupted run and its resumption
 _RESUME_FREE = ("train.logging_steps", "train.save_steps", "train.save_total_limit", "train.threads",
@@ -126,47 +125,6 @@ def world_size() -> int:
 def virtual_length(cfg: dict) -> int:
     return (C.as_int(cfg, "train.max_steps") * C.as_int(cfg, "train.batch_size") * C.as_int(cfg, "train.grad_accum", 1)
             * world_size())
-
-
-def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(chunk), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-def model_hash(model_dir: str | os.PathLike) -> dict:
-    """sha256 over config.json and the weight files (names sorted). Folders with more than
-    ``PEBENCH_FULL_HASH_MAX_GB`` (default 4) of weights get a fast hash (config, index, file names and
-    sizes, first and last MiB of each file), recorded as ``kind: fast``."""
-    d = Path(model_dir)
-    files = sorted([p for p in d.iterdir() if p.suffix in (".safetensors", ".bin") or p.name in
-                    ("config.json", "model.safetensors.index.json")], key=lambda p: p.name)
-    total = sum(p.stat().st_size for p in files)
-    full = total <= float(os.environ.get("PEBENCH_FULL_HASH_MAX_GB", "4")) * 2**30
-    h = hashlib.sha256()
-    for p in files:
-        h.update(p.name.encode())
-        if full or p.suffix == ".json":
-            h.update(sha256_file(p).encode())
-        else:
-            size = p.stat().st_size
-            h.update(str(size).encode())
-            with open(p, "rb") as f:
-                h.update(f.read(1 << 20))
-                f.seek(max(0, size - (1 << 20)))
-                h.update(f.read(1 << 20))
-    return {"sha256": h.hexdigest(), "kind": "full" if full else "fast", "files": [p.name for p in files]}
-
-
-def data_hashes(data_dir: str | os.PathLike, files: list[str]) -> dict:
-    d = Path(data_dir)
-    per = {f: sha256_file(d / f) for f in ["meta.json", *files] if (d / f).is_file()}
-    h = hashlib.sha256()
-    for k in sorted(per):
-        h.update(f"{k}:{per[k]}".encode())
-    return {"files": per, "sha256": h.hexdigest()}
 
 
 def versions() -> dict:

@@ -20,6 +20,7 @@ from pebench_core.errors import UserError
 
 from . import common
 from pebench_core import config as C
+from pebench_core import hashing
 
 SPLITS = ("finetune_train", "goal_train")
 
@@ -152,9 +153,9 @@ def finetune(model: str, data: str, split: str, out: str, seed: int = 0, setting
         "format": "pebench-finetune/1",
         "stage": "finetune" if split == "finetune_train" else "goal",
         "split": split, "setting": setting, "seed": seed,
-        "base_model": {"path": str(model_dir.resolve()), **common.model_hash(model_dir)},
+        "base_model": {"path": str(model_dir.resolve()), **hashing.model_hash(model_dir)},
         "data": {"path": str(Path(data).resolve()),
-                 **common.data_hashes(data, [f"splits/{setting or 'common'}/{split}.parquet"])},
+                 **hashing.data_hashes(data, [f"splits/{setting or 'common'}/{split}.parquet"])},
         "config": cfg, "steps": trainer.state.global_step, "train_seconds": round(train_seconds, 1),
         "scores": final, "curve": curve.curve if curve else [],
         "stop_reason": guard.stop_reason, "versions": common.versions(),

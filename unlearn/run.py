@@ -17,10 +17,11 @@ from pebench_core.errors import UserError
 
 from . import common
 from pebench_core import config as C
+from pebench_core import hashing
+from pebench_core.adapter_meta import AdapterMeta
+from pebench_core.names import FORGET_SIZES, TARGETS, VLLM_LORA_RANKS
 
-TARGETS = ("person", "event", "both")
-FORGETS = ("forget05", "forget10", "forget20")
-META_FILE = "pebench_unlearn.json"
+FORGETS = FORGET_SIZES
 
 
 def method_config_path(method: str) -> Path:
@@ -48,9 +49,9 @@ def resolve_config(method: str, config_file=None, overrides=()) -> dict:
 
 # --------------------------------------------------------------------------------------- LoRA
 def lora_rank_check(r: int) -> None:
-    if r not in common.VLLM_LORA_RANKS:
-        up = next((x for x in common.VLLM_LORA_RANKS if x >= r), None)
-        raise UserError(f"lora.r={r}: vLLM serves LoRA ranks {', '.join(map(str, common.VLLM_LORA_RANKS))} only"
+    if r not in VLLM_LORA_RANKS:
+        up = next((x for x in VLLM_LORA_RANKS if x >= r), None)
+        raise UserError(f"lora.r={r}: vLLM serves LoRA ranks {', '.join(map(str, VLLM_LORA_RANKS))} only"
                         + (f"; use lora.r={up}" if up else ""))
 
 
@@ -190,20 +191,15 @@ def run_unlearning(method: str, target: str, forget: str, model: str, data: str,
     from pebench_core.atomic import atomic_dir
 
     hist = [h for h in trainer.state.log_history if "loss" in h or "forget_nll" in h]
-    meta = {
-        "format": "pebench-unlearn/1",
-        "method": key, "bgd": meth.bgd.enabled, "target": target, "forget": forget, "setting": setting, "seed": seed,
-        "hyperparameters": cfg,
-        "method_params": meth.cfg,
-        "base_model": {"path": str(model_dir.resolve()), **common.model_hash(model_dir)},
-        "data": {"path": str(Path(data).resolve()), "forget_rows": len(f_rows), "retain_rows": len(r_rows or []),
-                 **common.data_hashes(data, [f"splits/{setting}/{forget_split}.parquet",
-                                             f"splits/{setting}/{retain_split}.parquet"])},
-        "steps": trainer.state.global_step, "train_seconds": round(train_seconds, 1),
-        "stop_reason": guard.stop_reason,
-        "versions": common.versions(),
-        "log_history": hist,
-    }
+    meta = AdapterMeta(
+        method=key, bgd=meth.bgd.enabled, target=target, forget=forget, seed=seed, hyperparameters=cfg,
+        method_params=meth.cfg, base_model={"path": str(model_dir.resolve()), **hashing.model_hash(model_dir)},
+        data={"path": str(Path(data).resolve()), "forget_rows": len(f_rows), "retain_rows": len(r_rows or []),
+              **hashing.data_hashes(data, [f"splits/{setting}/{forget_split}.parquet",
+                                           f"splits/{setting}/{retain_split}.parquet"])},
+        steps=trainer.state.global_step, train_seconds=round(train_seconds, 1), stop_reason=guard.stop_reason,
+        versions=common.versions(), log_history=hist,
+    )
     inner = trainer.model
     while hasattr(inner, "module") and not hasattr(inner, "save_pretrained"):
         inner = inner.module
@@ -213,7 +209,7 @@ def run_unlearning(method: str, target: str, forget: str, model: str, data: str,
         ac = json.loads(cfg_file.read_text())
         ac["base_model_name_or_path"] = str(model_dir.resolve())
         cfg_file.write_text(json.dumps(ac, indent=2, sort_keys=True))
-        (tmp / META_FILE).write_text(json.dumps(meta, indent=1, default=str))
+        meta.write(tmp)
     import shutil
 
     if not C.get(cfg, "train.keep_checkpoints", False):
@@ -221,26 +217,18 @@ def run_unlearning(method: str, target: str, forget: str, model: str, data: str,
     last = hist[-1] if hist else {}
     brief = ", ".join(f"{k}={last[k]}" for k in ("forget_nll", "retain_nll", "retain_kl") if k in last)
     print(f"wrote {out_path} ({trainer.state.global_step} steps, {train_seconds:.0f}s; {brief})", flush=True)
-    return meta
+    return meta.to_dict()
 
 
 # --------------------------------------------------------------------------------------- loading
-def read_metadata(adapter: str | Path) -> dict:
-    p = Path(adapter) / META_FILE
+def verify_adapter(model: str | Path, adapter: str | Path) -> AdapterMeta:
+    """Raise UserError unless ``adapter`` was trained on the model in ``model`` (same weights hash)."""
     if not (Path(adapter) / "adapter_config.json").is_file():
         raise UserError(f"{adapter}: not a LoRA adapter folder (no adapter_config.json)")
-    if not p.is_file():
-        raise UserError(f"{adapter}: no {META_FILE}; was it written by `unlearn run`?")
-    return json.loads(p.read_text())
-
-
-def verify_adapter(model: str | Path, adapter: str | Path) -> dict:
-    """Raise UserError unless ``adapter`` was trained on the model in ``model`` (same weights hash)."""
-    meta = read_metadata(adapter)
-    want = meta["base_model"]
-    got = common.model_hash(model)
-    if got["sha256"] != want["sha256"]:
-        raise UserError(f"adapter {adapter} was trained on {want['path']} (sha256 {want['sha256'][:12]}), but "
+    meta = AdapterMeta.read(adapter)
+    got = hashing.model_hash(model)
+    if got["sha256"] != meta.base_sha256:
+        raise UserError(f"adapter {adapter} was trained on {meta.base_path} (sha256 {meta.base_sha256[:12]}), but "
                         f"--model {model} has sha256 {got['sha256'][:12]}: a different base model")
     return meta
 

@@ -13,11 +13,12 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pebench_core import names
+from pebench_core.adapter_meta import AdapterMeta
 from pebench_core.errors import UserError
+from pebench_core.hashing import model_hash
+from pebench_core.names import VLLM_LORA_RANKS
 
-# vllm.config.lora.MaxLoRARanks: the ranks a vLLM engine can be configured for
-VLLM_LORA_RANKS = (1, 8, 16, 32, 64, 128, 256, 320, 512)
-META_FILE = "pebench_unlearn.json"      # written by `unlearn run`
 BASE_NAME = "base"                      # the row of the model without adapter (--include-base)
 
 
@@ -26,15 +27,15 @@ class Adapter:
     name: str                           # unique, file-system safe: the results sub-folder
     path: Path
     rank: int
-    meta: dict = field(default_factory=dict, compare=False, hash=False)
+    meta: AdapterMeta | None = field(default=None, compare=False, hash=False)   # None: not from `unlearn run`
 
 
 def engine_rank(rank: int) -> int:
     """The smallest ``max_lora_rank`` vLLM accepts that serves ``rank``."""
-    for r in VLLM_LORA_RANKS:
-        if r >= rank:
-            return r
-    raise UserError(f"LoRA rank {rank} is above vLLM's largest max_lora_rank {VLLM_LORA_RANKS[-1]}")
+    try:
+        return names.engine_rank(rank)
+    except ValueError as e:
+        raise UserError(f"{e}; retrain with a smaller lora.r") from None
 
 
 def _is_adapter(d: Path) -> bool:
@@ -88,14 +89,8 @@ def _hidden(d: Path, root: Path) -> bool:
     return any(part.startswith(".") or part.startswith("checkpoint-") for part in d.relative_to(root).parts)
 
 
-def _meta(path: Path) -> dict:
-    p = path / META_FILE
-    if not p.is_file():
-        return {}
-    try:
-        return json.loads(p.read_text())
-    except json.JSONDecodeError as e:
-        raise UserError(f"{p}: not valid JSON ({e})") from None
+def _meta(path: Path) -> AdapterMeta | None:
+    return AdapterMeta.read_optional(path)
 
 
 # ----------------------------------------------------------------------------- base-model checks
@@ -159,14 +154,12 @@ def check(adapters: list[Adapter], model_dir: str | os.PathLike, max_lora_rank: 
     base_hash = None
     base_shapes = None
     for a in adapters:
-        want = (a.meta.get("base_model") or {}).get("sha256")
+        want = a.meta.base_sha256 if a.meta is not None else None
         if want:
             if base_hash is None:
-                from unlearn.common import model_hash
-
                 base_hash = model_hash(model_dir)["sha256"]
             if base_hash != want:
-                raise UserError(f"adapter {a.path} was trained on {a.meta['base_model'].get('path')} "
+                raise UserError(f"adapter {a.path} was trained on {a.meta.base_path} "
                                 f"(sha256 {want[:12]}), not on model={model_dir} (sha256 {base_hash[:12]}); "
                                 f"evaluate it with its own base model")
         else:

@@ -13,15 +13,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pebench_core.names import VLLM_CPU_ENV
+
 from .adapters import Adapter
 
-_STORES: dict[str, "SweepStore"] = {}      # shared_engine=<id> model arg -> sweep store (same process)
-_LOCK = threading.Lock()
 
 
 def cpu_defaults(llm_kwargs: dict) -> bool:
@@ -36,8 +35,8 @@ def cpu_defaults(llm_kwargs: dict) -> bool:
             return False
     except Exception:
         pass
-    os.environ.setdefault("VLLM_CPU_KVCACHE_SPACE", "1")
-    os.environ.setdefault("VLLM_ENABLE_V1_MULTIPROCESSING", "0")
+    for k, v in VLLM_CPU_ENV.items():
+        os.environ.setdefault(k, v)
     if os.environ["VLLM_ENABLE_V1_MULTIPROCESSING"] == "0":
         llm_kwargs.setdefault("distributed_executor_backend", "uni")
         if os.environ.get("PEBENCH_CPU_LORA_OPS", "grouped") == "grouped":
@@ -93,24 +92,6 @@ class LoRAEngine:
                              lora_request=[self.lora_request(a) for a in adapters], chat_template=chat_template,
                              use_tqdm=progress)
         return [o.outputs[0].text for o in outs]
-
-
-def register_store(store_id: str, store: "SweepStore") -> None:
-    with _LOCK:
-        _STORES[store_id] = store
-
-
-def unregister_store(store_id: str) -> None:
-    with _LOCK:
-        _STORES.pop(store_id, None)
-
-
-def get_store(store_id: str) -> "SweepStore":
-    with _LOCK:
-        if store_id not in _STORES:
-            raise RuntimeError(f"shared_engine={store_id}: no such engine in this process (it is set by `pebench eval "
-                               f"--adapters`, not on the lmms-eval command line)")
-        return _STORES[store_id]
 
 
 class SweepStore:

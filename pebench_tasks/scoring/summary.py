@@ -9,6 +9,7 @@ import math
 from pathlib import Path
 
 from pebench_core.atomic import atomic_write_text
+from pebench_core.names import RESULTS_SUFFIX, SIDECAR_SUFFIX
 
 # Table 1's columns (docs/tasks.md), in the paper's order
 COLUMNS = [
@@ -24,11 +25,11 @@ INFO = ("adapter", "method", "target", "forget", "seed", "setting", "results")
 
 def summary_row(name: str, adapter, results_path: Path) -> dict:
     res = json.loads(Path(results_path).read_text(encoding="utf-8"))
-    meta = adapter.meta if adapter is not None else {}
-    side = Path(str(results_path).replace("_results.json", "_pebench.json"))
+    meta = adapter.meta if adapter is not None else None
+    side = Path(str(results_path).replace(RESULTS_SUFFIX, SIDECAR_SUFFIX))
     settings = json.loads(side.read_text()).get("settings", {}) if side.is_file() else {}
-    row = {"adapter": name, "method": meta.get("method", "" if adapter else "none"),
-           "target": meta.get("target", ""), "forget": meta.get("forget", ""), "seed": meta.get("seed", ""),
+    row = {"adapter": name, "method": meta.method if meta else ("" if adapter else "none"),
+           "target": meta.target if meta else "", "forget": meta.forget if meta else "", "seed": meta.seed if meta else "",
            "setting": "/".join(sorted(set(settings.values()))), "results": str(results_path)}
     for metric, task in COLUMNS:
         value = res.get("results", {}).get(task, {}).get(f"{metric},none")

@@ -5,7 +5,8 @@
 3. Per adapter, run lmms-eval's own evaluation (task YAMLs, prompts, ``process_results``,
    aggregation, results/samples files) with the ``vllm_lora`` backend bound to the shared engine.
    The first adapter's run generates for all pending adapters in one batched pass
-   (``engine.SweepStore``), so vLLM batches requests of different adapters together.
+   (``engine.SweepStore``), so vLLM batches requests of different adapters together. Each run gets
+   a ``VLLMLoRA`` instance bound to the store: objects, never an id in a model-args string.
 4. Results land in ``<output>/<adapter>/`` atomically (temporary folder, then rename);
    ``summary.csv`` / ``summary.md`` hold one row per adapter.
 
@@ -16,17 +17,18 @@ adapters are scored in groups of the same setting.
 from __future__ import annotations
 
 import contextlib
-import glob
 import os
 import shutil
 import sys
 import tempfile
 import time
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pebench_core.errors import UserError
+
+from .. import data_resolve
+from ..evaluation import EvalOptions, evaluate, newest_results_file, task_manager
 from . import adapters as A
 from . import engine as E
 
@@ -44,28 +46,36 @@ class SweepReport:
     skipped: list[str] = field(default_factory=list)
 
 
+@dataclass
+class SweepSpec:
+    """What ``pebench eval --adapters`` scores, and how."""
+    model: str                                   # base model folder (the adapters' base)
+    adapters: list[A.Adapter]
+    output: Path
+    options: EvalOptions
+    include_base: bool = False
+    llm_kwargs: dict = field(default_factory=dict)   # to vllm.LLM (dtype, tensor_parallel_size, ...)
+    max_new_tokens: int | None = None
+    chunk_size: int = 4096
+    chat_template: str | None = None
+    max_lora_rank: int | None = None
+    max_loras: int | None = None
+    seed: int = 0
+
+
 def results_file(folder: Path) -> Path | None:
-    files = sorted(glob.glob(str(folder / "**" / "*_results.json"), recursive=True))
-    return Path(files[-1]) if files else None
+    return newest_results_file(folder)
 
 
 def _setting_of(adapter: A.Adapter | None, env=os.environ) -> tuple[str, str] | None:
-    """(PEBENCH_SETTING, PEBENCH_FORGET) this adapter is scored on (None: the environment's choice).
+    """(mode, forget) this adapter is scored on (None: the environment's choice).
     person_forget10 and event_forget10 are one selection (single, forget10): one group."""
-    if adapter is None or env.get("PEBENCH_SETTING") or env.get("PEBENCH_FORGET"):
+    if adapter is None or adapter.meta is None or env.get("PEBENCH_SETTING") or env.get("PEBENCH_FORGET"):
         return None
-    m = adapter.meta
-    if m.get("target") in ("person", "event", "both") and m.get("forget"):
-        from ..data_resolve import _parse_setting
-
-        try:
-            return _parse_setting(f"{m['target']}_{m['forget']}", m["forget"])
-        except UserError:
-            return None
-    return None
+    return data_resolve._parse_setting(adapter.meta.setting, adapter.meta.forget)
 
 
-def _groups(adapters: list[A.Adapter], include_base: bool) -> list[tuple[str | None, list]]:
+def _groups(adapters: list[A.Adapter], include_base: bool) -> list[tuple[tuple | None, list]]:
     """[(setting, [adapter or None for the base row])] in first-seen order."""
     groups: dict = {}
     for a in adapters:
@@ -73,54 +83,29 @@ def _groups(adapters: list[A.Adapter], include_base: bool) -> list[tuple[str | N
     if include_base:
         if not groups:
             groups[None] = []
-        settings = list(groups)
-        for s in settings:
+        for s in list(groups):
             groups[s].insert(0, None)
     return list(groups.items())
 
 
-def _row_name(adapter: A.Adapter | None, setting: str | None, n_groups: int) -> str:
+def _row_name(adapter: A.Adapter | None, setting: tuple | None, n_groups: int) -> str:
     if adapter is not None:
         return adapter.name
     return A.BASE_NAME if n_groups == 1 or setting is None else f"{A.BASE_NAME}-{'_'.join(setting)}"
 
 
-@contextlib.contextmanager
-def _env(setting: tuple[str, str] | None):
-    keys = ("PEBENCH_SETTING", "PEBENCH_FORGET")
-    old = {k: os.environ.get(k) for k in keys}
-    if setting is not None:
-        os.environ.update(dict(zip(keys, setting)))
-    try:
-        yield
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+def _selected(setting: tuple | None):
+    return data_resolve.selected(*setting) if setting is not None else contextlib.nullcontext()
 
 
-def run_sweep(args, model_args: dict, adapters: list[A.Adapter], include_base: bool, evaluate_one) -> SweepReport:
-    """``evaluate_one(argv, output_dir, task_manager) -> (results, problems)`` runs one lmms-eval
-    evaluation (pebench_tasks.eval_cli); ``model_args`` are the user's ``--model-args``."""
-    t_all = time.perf_counter()
-    model = model_args.pop("model", None) or model_args.pop("pretrained", None)
-    if not model:
-        raise UserError("--model-args needs model=BASE_MODEL_DIR (the model the adapters were trained on)")
-    if "lora" in model_args:
-        raise UserError("--model-args lora=... and --adapters both given; list every adapter in --adapters")
-    output = Path(args.output)
-    rank = A.check(adapters, model, model_args.pop("max_lora_rank", None))
-    report = SweepReport()
-    groups = _groups(adapters, include_base)
-
-    todo = []                                         # (setting, [(row name, adapter)])
+def _pending(spec: SweepSpec, groups, report: "SweepReport") -> list:
+    """[(setting, [(row name, adapter)])] of rows without results (the others are resumed)."""
+    todo = []
     for setting, members in groups:
         pending = []
         for a in members:
             name = _row_name(a, setting, len(groups))
-            if results_file(output / name) is not None:
+            if results_file(spec.output / name) is not None:
                 report.skipped.append(name)
             else:
                 pending.append((name, a))
@@ -128,57 +113,60 @@ def run_sweep(args, model_args: dict, adapters: list[A.Adapter], include_base: b
             todo.append((setting, pending))
     if report.skipped:
         print(f"resume: {len(report.skipped)} adapter(s) already have results: {', '.join(report.skipped)}", file=sys.stderr)
+    return todo
 
+
+def run_sweep(spec: SweepSpec) -> SweepReport:
+    """Score every adapter of ``spec`` (and the base model) on one engine; see the module doc."""
+    from .vllm_lora import VLLMLoRA
+
+    t_all = time.perf_counter()
+    rank = A.check(spec.adapters, spec.model, spec.max_lora_rank)
+    report = SweepReport()
+    groups = _groups(spec.adapters, spec.include_base)
+    todo = _pending(spec, groups, report)
     if todo:
-        from lmms_eval.tasks import TaskManager
-
-        from ..tasks import TASKS_DIR
-
-        max_loras = int(model_args.pop("max_loras", 0) or max(len(p) for _, p in todo))
-        chunk_size = int(model_args.get("chunk_size", 4096))
         t0 = time.perf_counter()
         served = [a for _, p in todo for _, a in p if a is not None]
-        engine = E.LoRAEngine(model, served, max_lora_rank=rank, max_loras=max_loras, seed=_seed(args),
-                              **_llm_kwargs(model_args))
+        engine = E.LoRAEngine(spec.model, served, max_lora_rank=rank, max_loras=spec.max_loras or max(len(p) for _, p in todo),
+                              seed=spec.seed, **dict(spec.llm_kwargs))
         report.engine_seconds = time.perf_counter() - t0
-        tm = TaskManager(args.verbosity, include_path=str(TASKS_DIR), model_name="vllm_lora")
-        work = output / WORK
+        tm = task_manager(spec.options.verbosity, "vllm_lora")
+        work = spec.output / WORK
         for setting, pending in todo:
-            sid = uuid.uuid4().hex[:12]
             store = E.SweepStore(engine, [a.name if a else None for _, a in pending],
                                  {(a.name if a else None): work / name for name, a in pending},
-                                 chunk_size=chunk_size, chat_template=model_args.get("chat_template"))
-            E.register_store(sid, store)
+                                 chunk_size=spec.chunk_size, chat_template=spec.chat_template)
             try:
-                with _env(setting):
+                with _selected(setting):
                     for name, a in pending:
-                        extra = {"model": model, "shared_engine": sid, "adapter_name": a.name if a else A.BASE_NAME,
-                                 **({"lora": str(a.path)} if a else {}), **_lm_args(model_args)}
-                        problems = _evaluate_atomic(evaluate_one, extra, output / name, tm)
+                        lm = VLLMLoRA.on_store(store, a, max_new_tokens=spec.max_new_tokens, chunk_size=spec.chunk_size)
+                        record = {"model": "vllm_lora", "model_args": {"model": spec.model, "adapter": name,
+                                                                      "lora": str(a.path) if a else None}}
+                        problems = _evaluate_atomic(lm, spec.options, record, spec.output / name, tm)
                         report.problems += [f"{name}: {p}" for p in problems]
                         store.done(a.name if a else None)
                         shutil.rmtree(work / name, ignore_errors=True)
             finally:
-                E.unregister_store(sid)
                 report.generation_seconds += store.seconds
                 report.generated += store.generated
         with contextlib.suppress(OSError):
             work.rmdir()
 
-    report.rows = collect_rows(output, groups)
+    report.rows = collect_rows(spec.output, groups)
     from .summary import write_summary
 
-    write_summary(output, report.rows)
+    write_summary(spec.output, report.rows)
     report.total_seconds = time.perf_counter() - t_all
     return report
 
 
-def _evaluate_atomic(evaluate_one, model_args: dict, out: Path, tm) -> list[str]:
+def _evaluate_atomic(lm, opts: EvalOptions, record: dict, out: Path, tm) -> list[str]:
     """One adapter's evaluation into a temporary sibling folder, renamed to ``out`` on success."""
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     try:
-        problems = evaluate_one(",".join(f"{k}={v}" for k, v in model_args.items()), tmp, tm)
+        problems = evaluate(lm, tmp, opts, model_args=record["model_args"], tm=tm, record=record, quiet=True)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -189,27 +177,6 @@ def _evaluate_atomic(evaluate_one, model_args: dict, out: Path, tm) -> list[str]
         shutil.rmtree(out)
     tmp.rename(out)
     return []
-
-
-# model args: which go to the lmms-eval backend, which to vllm.LLM
-_LM_KEYS = ("max_new_tokens", "chunk_size", "chat_template")
-
-
-def _lm_args(model_args: dict) -> dict:
-    return {k: v for k, v in model_args.items() if k in _LM_KEYS}
-
-
-def _llm_kwargs(model_args: dict) -> dict:
-    from .vllm_lora import _parse_json_args
-
-    return _parse_json_args({k: v for k, v in model_args.items() if k not in _LM_KEYS and k != "seed"})
-
-
-def _seed(args) -> int:
-    try:
-        return int(str(args.seed).split(",")[0])
-    except ValueError:
-        return 0
 
 
 def collect_rows(output: Path, groups) -> list[dict]:

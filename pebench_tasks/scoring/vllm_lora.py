@@ -17,8 +17,9 @@ what the built-in ``vllm`` backend gets wrong for this use (see docs/scoring.md)
 
 Any other model arg goes to ``vllm.LLM`` (``dtype``, ``tensor_parallel_size``,
 ``gpu_memory_utilization``, ``max_model_len``, ``enforce_eager``, ...). Without ``lora`` the
-backend scores the base model. ``shared_engine`` is internal: ``pebench eval --adapters`` runs one
-lmms-eval evaluation per adapter on one shared engine.
+backend scores the base model. ``pebench eval --adapters`` runs one lmms-eval evaluation per
+adapter on one shared engine with instances made by :meth:`VLLMLoRA.on_store` (Python objects
+passed to ``simple_evaluate``; nothing goes through the model-args string).
 """
 from __future__ import annotations
 
@@ -54,20 +55,11 @@ class VLLMLoRA(lmms):
 
     def __init__(self, model: str, lora: str | None = None, max_new_tokens: int | None = None,
                  chunk_size: int = 4096, max_lora_rank: int | None = None, max_loras: int | None = None,
-                 chat_template: str | None = None, seed: int = 0, shared_engine: str | None = None,
-                 adapter_name: str | None = None, batch_size: Any = None, device: Any = None,
+                 chat_template: str | None = None, seed: int = 0, batch_size: Any = None, device: Any = None,
                  max_batch_size: Any = None, **llm_kwargs) -> None:
         super().__init__()
-        self.model = str(model)
-        self.max_new_tokens = None if max_new_tokens in (None, "", "None") else int(max_new_tokens)
-        self.chunk_size = int(chunk_size)
-        self.chat_template = Path(chat_template).read_text() if chat_template and Path(chat_template).is_file() else chat_template
+        self._options(model, max_new_tokens, chunk_size, chat_template)
         self._store = None
-        if shared_engine:
-            self._store = E.get_store(shared_engine)
-            self.adapter = adapter_name if adapter_name not in ("", "None", A.BASE_NAME) else None
-            self.engine = self._store.engine
-            return
         if lora:
             ad = A.discover(str(lora))
             if len(ad) != 1:
@@ -78,6 +70,23 @@ class VLLMLoRA(lmms):
         self.engine = E.LoRAEngine(self.model, ad, max_lora_rank=rank, max_loras=max_loras or 1, seed=seed,
                                    **_parse_json_args(llm_kwargs))
         self.adapter = ad[0].name if ad else None
+
+    def _options(self, model, max_new_tokens, chunk_size, chat_template) -> None:
+        self.model = str(model)
+        self.max_new_tokens = None if max_new_tokens in (None, "", "None") else int(max_new_tokens)
+        self.chunk_size = int(chunk_size)
+        self.chat_template = Path(chat_template).read_text() if chat_template and Path(chat_template).is_file() else chat_template
+
+    @classmethod
+    def on_store(cls, store: E.SweepStore, adapter: A.Adapter | None, max_new_tokens: int | None = None,
+                 chunk_size: int = 4096) -> "VLLMLoRA":
+        """A backend for ``adapter`` (None: the base model) on the sweep's shared engine and store."""
+        self = cls.__new__(cls)
+        lmms.__init__(self)
+        self._options(store.engine.model, max_new_tokens, chunk_size, store.chat_template)
+        self._store, self.engine = store, store.engine
+        self.adapter = adapter.name if adapter is not None else None
+        return self
 
     # ------------------------------------------------------------------ requests -> vLLM inputs
     def sampling_params(self, gen_kwargs: dict | None) -> dict:
