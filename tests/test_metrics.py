@@ -102,6 +102,23 @@ def test_event_offline_match():
     assert wrong["keyword_score"] == 0.0 and wrong["offline_match"] == pytest.approx(rouge_l("someone jogging in a park", REF) / 2)
 
 
+def test_event_offline_reference_always_scores_1_and_keywords_are_the_references():
+    # a reference that names none of the event's keywords (happens at full scale): still 1 (was 0.5)
+    plain = "They are looking at paintings on white walls."
+    kw = ["gallery", "exhibition", "curator", "artwork"]
+    r = event_offline_match(plain, plain, kw)
+    assert math.isnan(r["keyword_score"]) and r["offline_match"] == 1.0
+    # two keywords in the reference: two OTHER keywords of the event no longer give a full keyword score (was 1)
+    ref2 = "A curator shows an exhibition to visitors."
+    other = event_offline_match("gallery artwork", ref2, kw)
+    assert other["keyword_score"] == 0.0 and other["offline_match"] < 0.3
+    half = event_offline_match("an exhibition", ref2, kw)
+    assert half["keyword_score"] == 0.5
+    # another event's answer scores low against this event's reference
+    wrong = event_offline_match("A runner crosses the finish line of a marathon.", ref2, kw + ["marathon"])
+    assert wrong["offline_match"] < 0.25
+
+
 def _event_task(split, answers):
     proc = impl.event_results_fn(split)
     doc = {"qa_id": "q", "image_id": "i", "person_id": "p", "event_id": "e", "concept": "event", "target": "media interview",

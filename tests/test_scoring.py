@@ -263,3 +263,23 @@ def test_grouped_cpu_lora_ops_equal_vllm_torch_ops(stacked_dim):
     ref.bgmv_shrink(x, a, mid_ref, one, 1.0)
     cpu_lora.bgmv_shrink(x, a, mid, one, 1.0)
     torch.testing.assert_close(mid, mid_ref)
+
+
+def test_summary_rows_show_only_their_own_settings_columns(tmp_path):
+    from pebench_core.adapter_meta import AdapterMeta
+    from pebench_tasks.scoring.summary import COLUMNS, summary_row
+
+    res: dict = {"results": {}}
+    for m, task in COLUMNS:
+        res["results"].setdefault(task, {})[f"{m},none"] = 0.5
+    f = tmp_path / "x_results.json"
+    f.write_text(json.dumps(res))
+
+    def row(target):
+        meta = AdapterMeta(method="gd", target=target, forget="forget10", seed=0, base_model={"sha256": "ab"})
+        return summary_row("a", A.Adapter("a", tmp_path, 8, meta), f)
+
+    person, event, both, base = row("person"), row("event"), row("both"), summary_row("base", None, f)
+    assert person["person_efficacy"] == 0.5 and person["event_efficacy_offline"] is None and person["pope_f1"] == 0.5
+    assert event["event_scope"] == 0.5 and event["person_retain"] is None
+    assert all(both[m] == 0.5 for m, _ in COLUMNS) and all(base[m] == 0.5 for m, _ in COLUMNS)

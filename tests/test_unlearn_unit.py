@@ -14,7 +14,6 @@ from pebench_core import config as C
 from unlearn.data.datasets import BalancedConceptSampler, Stream
 from unlearn.methods import REGISTRY, canonical, known_methods
 from unlearn.methods.base import BGDConfig, forget_ascent, kl_ref_theta, seq_logp, seq_nll
-from unlearn.methods.siu import concept_masks
 from unlearn.trainers.guard import Guard, GuardConfig, TrainingDiverged
 
 from conftest import run_cli
@@ -95,22 +94,125 @@ def test_sequence_losses_match_cross_entropy():
     assert torch.allclose(seq_logp(logits, labels), -per_row * 3, atol=1e-5)   # 3 answer tokens per row
 
 
-def test_kl_and_dual_masks():
+def test_kl_direction_is_ref_to_theta():
     logits, labels = _toy()
     assert float(kl_ref_theta(logits, logits.clone(), labels)) == pytest.approx(0.0, abs=1e-7)
     other = logits + torch.randn_like(logits)
-    assert float(kl_ref_theta(other, logits, labels)) > 0
-    # a difference confined to dropped vocabulary entries is invisible to the masked KL
-    ids = torch.tensor([[2, 5], [2, 5], [2, -1]])
-    keep, drop = concept_masks(labels, ids, logits.shape[-1])
-    bumped = logits.clone()
-    bumped[..., 2] += 5.0
-    bumped[:2, :, 5] -= 3.0
-    assert float(kl_ref_theta(bumped, logits, labels, vocab_drop=drop)) == pytest.approx(0.0, abs=1e-6)
-    assert float(kl_ref_theta(bumped, logits, labels)) > 0.01
-    # token mask: positions whose next label is a concept token are not kept
-    nxt = labels[:, 1:]
-    assert bool((~keep[nxt == 2]).all())
+    lg, lb = other[:, :-1][labels[:, 1:] != -100], logits[:, :-1][labels[:, 1:] != -100]
+    want = (lb.softmax(-1) * (lb.log_softmax(-1) - lg.log_softmax(-1))).sum(-1).mean()   # KL(p_ref || p_θ)
+    back = (lg.softmax(-1) * (lg.log_softmax(-1) - lb.log_softmax(-1))).sum(-1).mean()
+    assert float(kl_ref_theta(other, logits, labels)) == pytest.approx(float(want), rel=1e-5)
+    assert abs(float(want) - float(back)) > 1e-3          # the two directions differ on this case
+
+
+def _softmax(xs):
+    m = max(xs)
+    e = [math.exp(x - m) for x in xs]
+    return [v / sum(e) for v in e]
+
+
+def test_dual_masked_kl_by_hand():
+    """V = 4, one row, two target tokens (1, 2); the concept is token 3. Position 0: the Finetune
+    model's greedy token is the target (kept); position 1: it is not (token mask drops it). Token 3
+    gets p_ref = 0 without renormalisation."""
+    from unlearn.methods.siu import dual_masked_kl
+
+    labels = torch.tensor([[-100, 1, 2]])
+    ref = torch.tensor([[[0.0, 2.0, 0.0, 1.0], [3.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0]]])
+    theta = torch.tensor([[[1.0, 0.0, 0.0, 0.0], [0.0, 0.0, 5.0, 0.0], [0.0, 0.0, 0.0, 0.0]]])
+    concept = torch.tensor([[3, -1]])
+    p_ref, p_th = _softmax([0.0, 2.0, 0.0, 1.0]), _softmax([1.0, 0.0, 0.0, 0.0])
+    want = sum(p_ref[v] * (math.log(p_ref[v]) - math.log(p_th[v])) for v in (0, 1, 2))
+    assert float(dual_masked_kl(theta, ref, labels, concept)) == pytest.approx(want, rel=1e-6)
+    # with renormalisation over V \ C (the old rule) the value would differ
+    z = sum(p_ref[v] for v in (0, 1, 2))
+    renorm = sum(p_ref[v] / z * (math.log(p_ref[v] / z) - math.log(p_th[v])) for v in (0, 1, 2))
+    assert abs(renorm - want) > 1e-3
+    # nothing kept -> 0
+    assert float(dual_masked_kl(theta, theta * 0 + ref[:, :, [1, 0, 2, 3]], labels, concept)) == 0.0
+
+
+class _Bigram(torch.nn.Module):
+    """A real (tiny) causal LM: next-token logits depend on the current token only."""
+
+    def __init__(self, table):
+        super().__init__()
+        self.table = torch.nn.Parameter(torch.tensor(table))
+        self.drop = torch.nn.Dropout(0.5)
+
+    def forward(self, input_ids, use_cache=False, **_):
+        from types import SimpleNamespace
+
+        return SimpleNamespace(logits=self.drop(self.table[input_ids]))
+
+
+def test_siu_loss_through_the_method_is_taken_on_the_refusal_targets():
+    from unlearn.methods import build_method
+    from unlearn.methods.base import LossContext
+
+    ref_table = [[0.0, 2.0, 0.0, 1.0], [3.0, 0.0, 0.5, 0.0], [0.0, 1.0, 0.0, 2.0], [0.0, 0.0, 1.0, 0.0]]
+    theta_table = [[1.0, 0.0, 0.0, 0.0], [0.0, 0.0, 5.0, 0.0], [0.5, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0]]
+    model, ref = _Bigram(theta_table), _Bigram(ref_table)
+    model.eval()
+    ids = torch.tensor([[0, 1, 2]])            # prompt token 0, answer tokens 1, 2
+    lab = torch.tensor([[-100, 1, 2]])
+    true_ids = torch.tensor([[0, 3, 2]])       # the true answer starts with the concept token 3
+    true_lab = torch.tensor([[-100, 3, 2]])
+    concept = torch.tensor([[3, -1]])
+    inputs = {"forget_alt": {"input_ids": ids, "labels": lab, "concept": torch.tensor([0]), "concept_ids": concept},
+              "forget": {"input_ids": true_ids, "labels": true_lab, "concept": torch.tensor([0]), "concept_ids": concept},
+              "retain": {"input_ids": ids, "labels": lab, "concept": torch.tensor([0])}}
+    meth = build_method("siu", {"retain_weight": 1.0, "dmk_weight": 1.0})
+    loss, logs = meth.loss(LossContext(model, ref_model=ref), inputs)
+    # by hand: refusal NLL (positions 0 -> 1, 1 -> 2) + retain NLL (same rows) + DMK (position 0 only:
+    # ref's greedy next token after 0 is 1 = target; after 1 it is 0 != 2)
+    nll = -(math.log(_softmax(theta_table[0])[1]) + math.log(_softmax(theta_table[1])[2])) / 2
+    p_ref, p_th = _softmax(ref_table[0]), _softmax(theta_table[0])
+    dmk = sum(p_ref[v] * (math.log(p_ref[v]) - math.log(p_th[v])) for v in (0, 1, 2))
+    assert logs["dmk"] == pytest.approx(dmk, rel=1e-5)
+    assert float(loss.detach()) == pytest.approx(nll + nll + dmk, rel=1e-5)
+
+
+def test_reference_runs_in_eval_mode_and_equals_the_finetune_model_after_a_step():
+    """Dropout is on in training: the reference must still be deterministic and equal to the frozen
+    Finetune model after the adapter has moved."""
+    from peft import LoraConfig, get_peft_model
+
+    from unlearn.methods.base import LossContext
+
+    torch.manual_seed(0)
+
+    class Tiny(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.emb = torch.nn.Embedding(6, 8)
+            self.drop = torch.nn.Dropout(0.5)
+            self.q_proj = torch.nn.Linear(8, 6)
+            self.config = type("C", (), {"use_return_dict": True, "tie_word_embeddings": False})()
+
+        def forward(self, input_ids, use_cache=False, **_):
+            from types import SimpleNamespace
+
+            return SimpleNamespace(logits=self.q_proj(self.drop(self.emb(input_ids))))
+
+    base = Tiny()
+    frozen = Tiny()
+    frozen.load_state_dict(base.state_dict())
+    frozen.eval()
+    model = get_peft_model(base, LoraConfig(r=2, target_modules=["q_proj"], lora_dropout=0.0))
+    model.train()
+    opt = torch.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=1.0)
+    batch = {"input_ids": torch.tensor([[1, 2, 3, 4]])}
+    for _ in range(2):                       # the adapter moves (B starts at 0)
+        model(**batch).logits.pow(2).mean().backward()
+        opt.step()
+        opt.zero_grad()
+    ctx = LossContext(model)
+    r1, r2 = ctx.ref_logits(batch), ctx.ref_logits(batch)
+    assert model.training                    # restored
+    assert torch.equal(r1, r2)               # no dropout in the reference
+    assert torch.allclose(r1, frozen(**batch).logits, atol=1e-6)
+    assert not torch.allclose(model(**batch).logits.detach(), r1, atol=1e-3)
 
 
 def test_dpo_npo_at_reference_equal_2_over_beta_log2():

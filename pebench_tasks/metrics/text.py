@@ -78,20 +78,21 @@ def rouge_l(prediction: str | None, reference: str) -> float:
 def event_offline_match(prediction: str | None, reference: str, keywords: Iterable[str]) -> dict:
     """The offline (judge-free, deterministic) event score; our decision, the paper has none.
 
-    - ``keyword_coverage``: share of the event's keywords in the answer (0-1, ``keyword_coverage``).
-    - ``keyword_score``: that coverage relative to the reference answer's own coverage, capped at 1:
-      ``min(1, hits(answer) / max(1, hits(reference)))``. A one-sentence reference answer contains
-      only a few of the 10 keywords, so raw coverage alone would cap a perfect answer far below 1;
-      with this scaling the reference answer scores 1 (when it contains a keyword) and an answer
-      that names as many of the event's keywords, any of the 10, scores 1 too.
+    - ``keyword_coverage``: share of the event's keywords in the answer (0-1, diagnostic).
+    - ``keyword_score``: share of the keywords THE REFERENCE ANSWER contains that the answer contains
+      too (0-1); NaN when the reference names none of the event's keywords. (Before 2026-12-01 it
+      was ``min(1, hits / max(1, reference hits))`` over any keyword: a reference without keywords
+      scored 0.5, and any two keywords matched a two-keyword reference in full.)
     - ``rougeL``: ROUGE-L F against the reference answer (``rouge_l``).
-    - ``offline_match`` = mean(keyword_score, rougeL), 0-1 (the true answer scores 1).
+    - ``offline_match`` = mean of the defined parts of (keyword_score, rougeL), 0-1: the reference
+      answer always scores 1; another event's answer shares none of its keywords and little of its
+      wording, so it scores low.
     """
     kws = [k for k in keywords if normalize(k)]
     hits = sum(contains_phrase(prediction, k) for k in kws)
-    ref_hits = sum(contains_phrase(reference, k) for k in kws)
+    ref_kws = [k for k in kws if contains_phrase(reference, k)]
     cov = hits / len(kws) if kws else math.nan
-    kscore = min(1.0, hits / max(1, ref_hits)) if kws else math.nan
+    kscore = (sum(contains_phrase(prediction, k) for k in ref_kws) / len(ref_kws)) if ref_kws else math.nan
     rl = rouge_l(prediction, reference)
     parts = [x for x in (kscore, rl) if not math.isnan(x)]
     return {

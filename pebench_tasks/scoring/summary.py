@@ -31,10 +31,19 @@ def summary_row(name: str, adapter, results_path: Path) -> dict:
     row = {"adapter": name, "method": meta.method if meta else ("" if adapter else "none"),
            "target": meta.target if meta else "", "forget": meta.forget if meta else "", "seed": meta.seed if meta else "",
            "setting": "/".join(sorted(set(settings.values()))), "results": str(results_path)}
+    own = own_columns(meta.target if meta else None)
     for metric, task in COLUMNS:
         value = res.get("results", {}).get(task, {}).get(f"{metric},none")
-        row[metric] = value if isinstance(value, (int, float)) else None
+        row[metric] = value if isinstance(value, (int, float)) and metric in own else None
     return row
+
+
+def own_columns(target: str | None) -> set[str]:
+    """Table 1 layout: a person adapter's row shows the person columns, an event adapter's the event
+    columns (numbers measured on forget targets it never saw are not its scores), a joint adapter and
+    the base/Goal rows both; POPE (world knowledge) always."""
+    keep = {"person", "event"} if target in (None, "both") else {target}
+    return {m for m, _ in COLUMNS if m.split("_")[0] in keep or m.startswith("pope")}
 
 
 def _fmt(v) -> str:

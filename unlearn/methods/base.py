@@ -17,10 +17,11 @@ import torch
 import torch.nn.functional as F
 
 from pebench_core.errors import UserError
+from pebench_core.names import IGNORE_INDEX
 
 from ..data.datasets import model_inputs
 
-IGNORE = -100
+IGNORE = IGNORE_INDEX
 
 
 # --------------------------------------------------------------------------- token-level helpers
@@ -94,6 +95,7 @@ class LossContext:
     @torch.no_grad()
     def ref_logits(self, batch: dict) -> torch.Tensor:
         if self.ref_model is not None:
+            self.ref_model.eval()
             return self.ref_model(**model_inputs(batch), use_cache=False).logits
         inner = self.model
         while hasattr(inner, "module") and not hasattr(inner, "disable_adapter"):
@@ -101,9 +103,12 @@ class LossContext:
         if not hasattr(inner, "disable_adapter"):
             raise RuntimeError("this method needs a reference model: use a LoRA adapter or pass ref_model")
         was_training = inner.training
-        with inner.disable_adapter():
-            out = inner(**model_inputs(batch), use_cache=False).logits
-        inner.train(was_training)
+        inner.eval()                                    # a deterministic reference: no dropout
+        try:
+            with inner.disable_adapter():
+                out = inner(**model_inputs(batch), use_cache=False).logits
+        finally:
+            inner.train(was_training)
         return out.detach()
 
 
