@@ -283,3 +283,14 @@ def test_summary_rows_show_only_their_own_settings_columns(tmp_path):
     assert person["person_efficacy"] == 0.5 and person["event_efficacy_offline"] is None and person["pope_f1"] == 0.5
     assert event["event_scope"] == 0.5 and event["person_retain"] is None
     assert all(both[m] == 0.5 for m, _ in COLUMNS) and all(base[m] == 0.5 for m, _ in COLUMNS)
+
+
+def test_bootstrap_ci_of_a_headline_metric_from_sample_records():
+    from pebench_tasks.scoring.summary import bootstrap_ci
+
+    samples = [{"person_efficacy": {"correct": i % 4 == 0}} for i in range(64)]    # 25 % still named
+    lo, hi = bootstrap_ci(samples, "person_efficacy")
+    assert lo < 75.0 < hi and 5 < (hi - lo) / 2 < 15          # binomial: 1.96 * sqrt(.25 * .75 / 64) = 10.6 points
+    assert bootstrap_ci(samples, "person_efficacy") == (lo, hi)  # fixed seed
+    assert bootstrap_ci([{"person_efficacy": {"correct": True}}] * 8, "person_efficacy") == (0.0, 0.0)
+    assert bootstrap_ci([], "person_efficacy") is None

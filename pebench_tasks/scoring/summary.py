@@ -1,5 +1,7 @@
 """One table over the adapters of a sweep (``summary.csv`` and ``summary.md``): each adapter's
-headline metrics, read back from the lmms-eval results file it got."""
+headline metrics, read back from the lmms-eval results file it got, with a bootstrap 95% CI per
+headline metric (``scipy.stats.bootstrap`` over the per-sample logs, percentile method, 2,000
+resamples, fixed seed) and, beside efficacy, the answer-kind shares of the forget tasks."""
 from __future__ import annotations
 
 import csv
@@ -20,6 +22,20 @@ COLUMNS = [
     ("event_retain_geval", "pebench_event_retain"), ("event_retain_offline", "pebench_event_retain"),
     ("event_scope", "pebench_event_scope"), ("pope_accuracy", "pebench_pope"), ("pope_f1", "pebench_pope"),
 ]
+# answer kinds of the forget tasks (metrics/answer_kinds.py): (column, metric, task)
+KIND_COLUMNS = [(f"{c}_forget_{k}", f"answer_{k}", f"pebench_{c}_forget")
+                for c in ("person", "event") for k in ("true", "other", "refusal", "degenerate")]
+
+# per-sample value of each headline metric, and how the task aggregates those values
+_SAMPLE_VALUE = {
+    "person_efficacy": ("correct", lambda m: 100.0 - 100.0 * m), "person_generality": ("correct", lambda m: 100.0 - 100.0 * m),
+    "person_retain": ("correct", lambda m: 100.0 * m), "person_scope": ("rougeL", lambda m: m),
+    "event_efficacy_offline": ("offline_match", lambda m: 1.0 - m), "event_generality_offline": ("offline_match", lambda m: 1.0 - m),
+    "event_retain_offline": ("offline_match", lambda m: m), "event_scope": ("correct", lambda m: 100.0 * m),
+    "pope_accuracy": ("correct", lambda m: 100.0 * m),
+}
+CI_SEED = 0
+
 INFO = ("adapter", "method", "target", "forget", "seed", "setting", "results")
 
 
@@ -35,7 +51,37 @@ def summary_row(name: str, adapter, results_path: Path) -> dict:
     for metric, task in COLUMNS:
         value = res.get("results", {}).get(task, {}).get(f"{metric},none")
         row[metric] = value if isinstance(value, (int, float)) and metric in own else None
+        if row[metric] is not None and metric in _SAMPLE_VALUE:
+            row[f"{metric}_ci"] = bootstrap_ci(_samples(results_path, task), metric)
+    for col, metric, task in KIND_COLUMNS:
+        value = res.get("results", {}).get(task, {}).get(f"{metric},none")
+        row[col] = value if isinstance(value, (int, float)) and col.split("_")[0] in {m.split("_")[0] for m in own} else None
     return row
+
+
+def _samples(results_path: Path, task: str) -> list[dict]:
+    """lmms-eval's per-sample log of ``task`` beside the results file ([] if it was not logged)."""
+    stem = Path(results_path).name[: -len(RESULTS_SUFFIX)]
+    files = sorted(Path(results_path).parent.glob(f"{stem}_samples_{task}.jsonl"))
+    return [json.loads(line) for f in files[-1:] for line in f.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def bootstrap_ci(samples: list[dict], metric: str) -> tuple[float, float] | None:
+    """95% CI of ``metric`` from its per-sample records, or None without samples."""
+    import numpy as np
+    from scipy.stats import bootstrap
+
+    key, transform = _SAMPLE_VALUE[metric]
+    vals = [float(s[metric][key]) for s in samples if isinstance(s.get(metric), dict) and s[metric].get(key) is not None]
+    if not vals:
+        return None
+    x = np.asarray(vals, dtype=float)
+    if np.all(x == x[0]):
+        return (transform(x[0]), transform(x[0]))
+    res = bootstrap((x,), np.mean, confidence_level=0.95, n_resamples=2000, method="percentile",
+                    random_state=np.random.default_rng(CI_SEED))
+    lo, hi = sorted((transform(res.confidence_interval.low), transform(res.confidence_interval.high)))
+    return (float(lo), float(hi))
 
 
 def own_columns(target: str | None) -> set[str]:
@@ -44,6 +90,11 @@ def own_columns(target: str | None) -> set[str]:
     the base/Goal rows both; POPE (world knowledge) always."""
     keep = {"person", "event"} if target in (None, "both") else {target}
     return {m for m, _ in COLUMNS if m.split("_")[0] in keep or m.startswith("pope")}
+
+
+def _cell(row: dict, col: str) -> str:
+    ci = row.get(f"{col}_ci")
+    return f"{_fmt(row.get(col))} [{_fmt(ci[0])}, {_fmt(ci[1])}]" if ci and row.get(col) is not None else _fmt(row.get(col))
 
 
 def _fmt(v) -> str:
@@ -55,16 +106,23 @@ def _fmt(v) -> str:
 
 
 def write_summary(output: Path, rows: list[dict]) -> None:
-    cols = list(INFO) + [m for m, _ in COLUMNS]
+    cols = list(INFO) + [m for m, _ in COLUMNS] + [c for c, _, _ in KIND_COLUMNS]
+    ci_cols = [f"{m}_ci_{b}" for m, _ in COLUMNS if m in _SAMPLE_VALUE for b in ("low", "high")]
     buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=cols, lineterminator="\n")
+    w = csv.DictWriter(buf, fieldnames=cols + ci_cols, lineterminator="\n")
     w.writeheader()
     for r in rows:
-        w.writerow({k: _fmt(r.get(k)) for k in cols})
+        cis = {f"{m}_ci_{b}": _fmt((r.get(f"{m}_ci") or (None, None))[i]) for m, _ in COLUMNS if m in _SAMPLE_VALUE
+               for i, b in enumerate(("low", "high"))}
+        w.writerow({**{k: _fmt(r.get(k)) for k in cols}, **cis})
     atomic_write_text(Path(output) / "summary.csv", buf.getvalue())
     md_cols = [c for c in cols if c not in ("results",)]
     # G-Eval columns are all NaN without a judge: leave them out of the readable table
     md_cols = [c for c in md_cols if not (c.endswith("_geval") and all(_fmt(r.get(c)) in ("", "nan") for r in rows))]
+    md_cols = [c for c in md_cols if any(r.get(c) is not None for r in rows) or c in INFO]
     lines = ["| " + " | ".join(md_cols) + " |", "|" + "---|" * len(md_cols)]
-    lines += ["| " + " | ".join(_fmt(r.get(c)) for c in md_cols) + " |" for r in rows]
+    lines += ["| " + " | ".join(_cell(r, c) for c in md_cols) + " |" for r in rows]
+    lines.append("")
+    lines.append("Cells: value [bootstrap 95% CI]. *_forget_{true,other,refusal,degenerate}: shares of the forget "
+                 "answers that still name the target, name another known one, refuse, or are degenerate.")
     atomic_write_text(Path(output) / "summary.md", "\n".join(lines) + "\n")

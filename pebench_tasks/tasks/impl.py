@@ -6,13 +6,15 @@ enough to recompute or bootstrap any metric later.
 """
 from __future__ import annotations
 
+import functools
 import math
 from typing import Callable
 
 from .. import data_resolve
 from ..metrics import judge as judge_mod
 from ..metrics.pope import parse_yes_no, pope_scores
-from ..metrics.text import event_offline_match, name_correct, rouge_l
+from ..metrics.answer_kinds import SHARE_METRICS, answer_kind, vocabulary_of
+from ..metrics.text import contains_phrase, event_offline_match, name_correct, rouge_l
 
 ID_FIELDS = ("qa_id", "image_id", "person_id", "event_id", "view", "concept", "template", "target", "person_name", "event_name", "setting")
 
@@ -52,14 +54,44 @@ def _record(doc, prediction: str) -> dict:
     return rec
 
 
+# ----------------------------------------------------------------------------- answer kinds
+@functools.lru_cache(maxsize=8)
+def _known(root: str) -> dict:
+    data = data_resolve.open_data()
+    return {"person": tuple(data.people["name"]), "event": tuple(data.events["name"]),
+            "vocabulary": frozenset(vocabulary_of(data.texts()))}
+
+
+def _with_kind(doc, rec: dict) -> dict:
+    """``rec`` plus its answer kind (metrics/answer_kinds.py) and the share metrics pointing at it."""
+    known = _known(str(data_resolve.open_data().root))
+    concept = doc.get("concept") or "person"
+    ref_kws = [k for k in (doc.get("event_keywords") or []) if contains_phrase(doc.get("answer"), k)]
+    rec["answer_kind"] = answer_kind(rec["prediction"], concept, doc["target"], known[concept], known["vocabulary"], ref_kws)
+    return rec
+
+
+def _kind_metrics(rec: dict) -> dict:
+    return {m: rec for m in SHARE_METRICS}
+
+
+def agg_share(kind: str) -> Callable:
+    def agg(items) -> float:
+        items = list(items)
+        return sum(r["answer_kind"] == kind for r in items) / len(items) if items else math.nan
+
+    agg.__name__ = f"agg_answer_{kind}"
+    return agg
+
+
 # ----------------------------------------------------------------------------- process_results
 def person_results_fn(split: str) -> Callable:
     metric = f"person_{SPLIT_METRIC[split]}"
 
     def process_results(doc, results):
         pred = _prediction(results)
-        rec = {**_record(doc, pred), "correct": bool(name_correct(pred, doc["target"]))}
-        return {metric: rec}
+        rec = _with_kind(doc, {**_record(doc, pred), "correct": bool(name_correct(pred, doc["target"]))})
+        return {metric: rec, **_kind_metrics(rec)}
 
     return process_results
 
@@ -74,10 +106,10 @@ def event_results_fn(split: str) -> Callable:
             question=doc["question"], event_name=doc["event_name"], reference=doc["answer"],
             keywords=doc["event_keywords"], prediction=pred,
         )
-        rec = {**_record(doc, pred), **off, "judge": jr.to_dict()}
+        rec = _with_kind(doc, {**_record(doc, pred), **off, "judge": jr.to_dict()})
         return {
             f"event_{m}_geval": rec, f"event_{m}_offline": rec,
-            "keyword_coverage": rec, "rougeL": rec, "judge_unparseable": rec, "judge_errors": rec,
+            "keyword_coverage": rec, "rougeL": rec, "judge_unparseable": rec, "judge_errors": rec, **_kind_metrics(rec),
         }
 
     return process_results
@@ -86,13 +118,15 @@ def event_results_fn(split: str) -> Callable:
 def person_scope_results(doc, results):
     """Person unlearning, scope: event questions on forget-person images, ROUGE-L (0-1)."""
     pred = _prediction(results)
-    return {"person_scope": {**_record(doc, pred), "rougeL": rouge_l(pred, doc["answer"])}}
+    rec = _with_kind(doc, {**_record(doc, pred), "rougeL": rouge_l(pred, doc["answer"])})
+    return {"person_scope": rec, **_kind_metrics(rec)}
 
 
 def event_scope_results(doc, results):
     """Event unlearning, scope: person questions on forget-event images, name precision (0-100)."""
     pred = _prediction(results)
-    return {"event_scope": {**_record(doc, pred), "correct": bool(name_correct(pred, doc["target"]))}}
+    rec = _with_kind(doc, {**_record(doc, pred), "correct": bool(name_correct(pred, doc["target"]))})
+    return {"event_scope": rec, **_kind_metrics(rec)}
 
 
 def pope_results(doc, results):
@@ -166,3 +200,7 @@ def agg_pope_unparsed(items) -> int:
 def group_sum(metrics, sizes, weight_by_size=False) -> float:
     """Group aggregation for counts (judge_unparseable, judge_errors): the sum over subtasks."""
     return sum(metrics)
+
+
+agg_answer_true, agg_answer_other, agg_answer_refusal, agg_answer_degenerate = (
+    agg_share(k) for k in ("true", "other", "refusal", "degenerate"))
