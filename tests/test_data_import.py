@@ -1,11 +1,8 @@
 """`pebench data import` on a fixture laid out like the public release: an image folder whose
 sub-folder (the `label`) is the person name, plus a CSV with column names of its own."""
 import csv
-import io
-import json
 
 import pytest
-from PIL import Image
 
 from conftest import run_cli
 from pebench_tasks.data.dataset import open_dataset

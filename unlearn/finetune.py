@@ -18,7 +18,8 @@ from pathlib import Path
 
 from pebench_core.errors import UserError
 
-from . import common
+from . import common, steps
+from .lora import wrap_lora
 from pebench_core import config as C
 from pebench_core import hashing
 
@@ -46,132 +47,125 @@ def resolve_config(model_dir, config_file=None, overrides=()) -> dict:
 def finetune(model: str, data: str, split: str, out: str, seed: int = 0, setting: str | None = None,
              config_file: str | None = None, overrides=(), resume: bool = False, overwrite: bool = False,
              dry_run: bool = False) -> dict | None:
-    if split not in SPLITS:
-        raise UserError(f"--split {split!r}: one of {', '.join(SPLITS)}")
-    if split == "goal_train" and not setting:
-        raise UserError("--split goal_train needs --setting (e.g. person_forget10): the goal set depends on it")
-    if split == "finetune_train":
-        setting = None
-    model_dir, out_path = Path(model), Path(out)
-    if not (model_dir / "config.json").is_file():
-        raise UserError(f"--model {model_dir}: not a model folder (no config.json)")
+    """Train the Finetune model (``finetune_train``) or a Goal model (``goal_train`` of ``setting``)."""
+    setting = _check_split(split, setting)
+    model_dir, out_path = steps.model_folder(model), Path(out)
     cfg = resolve_config(model_dir, config_file, overrides)
     run = {"command": "finetune", "model": str(model_dir.resolve()), "data": str(Path(data).resolve()), "split": split,
            "setting": setting, "seed": seed, "config": cfg}
-    if dry_run:
-        print(C.to_yaml(run), end="")
+    if steps.dry_run(run, dry_run):
         return None
+    from pebench_tasks.data.dataset import open_dataset
 
-    from pebench_tasks.data.dataset import SETTINGS, open_dataset
-    from pebench_core.seeding import seed_everything
-
-    if setting is not None and setting not in SETTINGS:
-        raise UserError(f"--setting {setting!r}: one of {', '.join(SETTINGS)}")
     ds_meta = open_dataset(data)   # validates the folder before anything heavy
-    work, ckpt = common.prepare_work_dir(out_path, run, resume, overwrite)
-    common.set_threads(cfg)
-    seed_everything(seed)
-
-    import torch
-
-    from unlearn.models import load_model_and_processor
-
-    from .data import AugmentConfig, Collator, Encoder, FinetuneDataset, load_rows
-    from .evaluate import greedy_answers, heldout_rows, prompt_rows, score, split_rows
-    from .trainers import CurveCallback, FinetuneTrainer, Guard, GuardCallback, GuardConfig, StatusFileCallback
-    from .trainers.speed import patch_qwen2_vl_vision_attention
-
-    if C.get(cfg, "speed.batched_vision_attention", True):
-        patch_qwen2_vl_vision_attention()
+    work, ckpt = steps.start(out_path, run, cfg, seed, resume, overwrite)
     # bf16 weights only under LoRA (frozen base); a full fine-tune keeps fp32 master weights (+ autocast)
-    lora_bf16 = C.get(cfg, "train.bf16") and cfg.get("mode") == "lora"
-    model, processor = load_model_and_processor(model_dir, dtype=torch.bfloat16 if lora_bf16 else None)
+    model, processor, encoder = steps.load_model(model_dir, cfg, bool(C.get(cfg, "train.bf16") and cfg.get("mode") == "lora"))
     if cfg.get("mode") == "lora":
-        from .run import wrap_lora
-
         model = wrap_lora(model, cfg["lora"])
-    encoder = Encoder(processor, fast=bool(C.get(cfg, "data.fast_encoding", True)))
-    concepts = set(C.get(cfg, "data.concepts", ["person", "event", "pope"]))
-    hf = ds_meta.split(setting, split)
-    t0 = time.time()
-    rows = load_rows(hf, encoder, keep=lambda r: r["concept"] in concepts)
-    print(f"encoded {len(rows)} rows of {split} ({len({r.image_key for r in rows})} images) in {time.time() - t0:.1f}s",
-          flush=True)
-    train_ds = FinetuneDataset(rows, encoder, common.virtual_length(cfg), seed,
-                               AugmentConfig.from_cfg(cfg.get("augment")), repeat=C.get(cfg, "data.repeat", {}))
-
-    # learning curve / final scores: training views (first paraphrase) and held-out views
-    def eval_sets(max_rows):
-        train_rows = split_rows(ds_meta, setting, split, template0=True)
-        held = heldout_rows(ds_meta, exclude_setting=setting)
-        return {"train_views": prompt_rows(train_rows, ds_meta.image, encoder, max_rows=max_rows, seed=seed),
-                "heldout_views": prompt_rows(held, ds_meta.image, encoder, max_rows=max_rows, seed=seed)}
-
-    bs_eval = C.as_int(cfg, "eval.batch_size", 32)
-    max_new = C.as_int(cfg, "eval.max_new_tokens", 40)
-
-    def evaluate_fn(m, prompts):
-        return score(prompts, greedy_answers(m, encoder, prompts, bs_eval, max_new))
-
-    guard = Guard(GuardConfig(max_forget_loss=None, max_grad_norm=None, snapshot_max_params=0))   # NaN/inf check only
-    callbacks = [GuardCallback(guard), StatusFileCallback(work / "status.json"), *common.test_hook_callbacks()]
-    curve = None
-    every = C.as_int(cfg, "eval.every_steps", 0) or 0
-    if every > 0:
-        curve = CurveCallback(evaluate_fn, every, eval_sets(C.as_int(cfg, "eval.curve_rows", 160)), work / "curve.json")
-        callbacks.append(curve)
-    args = common.training_arguments(cfg, work, seed)
-    trainer = FinetuneTrainer(model=model, args=args, train_dataset=train_ds, data_collator=Collator(encoder, flat_key="main"),
-                              guard=guard, callbacks=callbacks)
-    t_train = time.time()
-    trainer.train(resume_from_checkpoint=ckpt)
-    train_seconds = time.time() - t_train
-    if not trainer.is_world_process_zero():
-        trainer.accelerator.wait_for_everyone()
+    evals = _Evals(cfg, ds_meta, setting, split, encoder, seed)
+    trainer, guard, curve = _trainer(cfg, model, ds_meta, setting, split, encoder, seed, work, evals)
+    train_seconds = steps.train(trainer, ckpt)
+    if train_seconds is None:
         return None
-
-    model = trainer.model
-    if cfg.get("mode") == "lora":
-        model = model.merge_and_unload()
+    model = trainer.model.merge_and_unload() if cfg.get("mode") == "lora" else trainer.model
     model.eval()
-    final = {}
-    if C.get(cfg, "eval.final", True):
-        t = time.time()
-        if curve is not None:
-            curve.run(model, trainer.state.global_step)     # last point of the curve (same prompt sample)
-        sets = eval_sets(C.as_int(cfg, "eval.final_rows", None))
-        final = {name: evaluate_fn(model, prompts) for name, prompts in sets.items()}
-        print(f"final greedy scores ({time.time() - t:.0f}s): " + "; ".join(
-            f"{n}: name {v['name_precision']:.1f}% event {v['event_accuracy']:.1f}% (n={v['n_person']}+{v['n_event']})"
-            for n, v in final.items()), flush=True)
-
-    from pebench_core.atomic import atomic_dir
-
-    from unlearn.models import to_vllm_layout
-
+    final = evals.final(model, curve, trainer.state.global_step) if C.get(cfg, "eval.final", True) else {}
     meta = {
-        "format": "pebench-finetune/1",
-        "stage": "finetune" if split == "finetune_train" else "goal",
+        "format": "pebench-finetune/1", "stage": "finetune" if split == "finetune_train" else "goal",
         "split": split, "setting": setting, "seed": seed,
         "base_model": {"path": str(model_dir.resolve()), **hashing.model_hash(model_dir)},
         "data": {"path": str(Path(data).resolve()),
                  **hashing.data_hashes(data, [f"splits/{setting or 'common'}/{split}.parquet"])},
         "config": cfg, "steps": trainer.state.global_step, "train_seconds": round(train_seconds, 1),
         "scores": final, "curve": curve.curve if curve else [],
-        "stop_reason": guard.stop_reason, "versions": common.versions(),
-        "log_history": trainer.state.log_history,
+        "stop_reason": guard.stop_reason, "versions": common.versions(), "log_history": trainer.state.log_history,
     }
-    with atomic_dir(out_path, overwrite=overwrite) as tmp:
+    _save(model, processor, model_dir, out_path, meta, overwrite)
+    steps.finish(work, cfg, out_path, f"{trainer.state.global_step} steps, {train_seconds:.0f}s training")
+    return meta
+
+
+def _check_split(split: str, setting: str | None) -> str | None:
+    from pebench_tasks.data.dataset import SETTINGS
+
+    if split not in SPLITS:
+        raise UserError(f"--split {split!r}: one of {', '.join(SPLITS)}")
+    if split == "goal_train" and not setting:
+        raise UserError("--split goal_train needs --setting (e.g. person_forget10): the goal set depends on it")
+    if split == "finetune_train":
+        return None
+    if setting not in SETTINGS:
+        raise UserError(f"--setting {setting!r}: one of {', '.join(SETTINGS)}")
+    return setting
+
+
+class _Evals:
+    """Greedy scores on training views (first paraphrase) and held-out views: the learning curve
+    and the final scores written to pebench_finetune.json."""
+
+    def __init__(self, cfg, ds_meta, setting, split, encoder, seed):
+        self.cfg, self.ds, self.setting, self.split, self.encoder, self.seed = cfg, ds_meta, setting, split, encoder, seed
+        self.batch_size = C.as_int(cfg, "eval.batch_size", 32)
+        self.max_new = C.as_int(cfg, "eval.max_new_tokens", 40)
+
+    def sets(self, max_rows):
+        from .evaluate import heldout_rows, prompt_rows, split_rows
+
+        train_rows = split_rows(self.ds, self.setting, self.split, template0=True)
+        held = heldout_rows(self.ds, exclude_setting=self.setting)
+        return {"train_views": prompt_rows(train_rows, self.ds.image, self.encoder, max_rows=max_rows, seed=self.seed),
+                "heldout_views": prompt_rows(held, self.ds.image, self.encoder, max_rows=max_rows, seed=self.seed)}
+
+    def score(self, model, prompts):
+        from .evaluate import greedy_answers, score
+
+        return score(prompts, greedy_answers(model, self.encoder, prompts, self.batch_size, self.max_new))
+
+    def final(self, model, curve, step: int) -> dict:
+        t = time.time()
+        if curve is not None:
+            curve.run(model, step)     # last point of the curve (same prompt sample)
+        final = {name: self.score(model, prompts) for name, prompts in self.sets(C.as_int(self.cfg, "eval.final_rows", None)).items()}
+        print(f"final greedy scores ({time.time() - t:.0f}s): " + "; ".join(
+            f"{n}: name {v['name_precision']:.1f}% event {v['event_accuracy']:.1f}% (n={v['n_person']}+{v['n_event']})"
+            for n, v in final.items()), flush=True)
+        return final
+
+
+def _trainer(cfg, model, ds_meta, setting, split, encoder, seed, work, evals: _Evals):
+    """(FinetuneTrainer, guard, learning-curve callback or None)."""
+    from .data import AugmentConfig, Collator, FinetuneDataset, load_rows
+    from .trainers import CurveCallback, FinetuneTrainer, Guard, GuardConfig
+
+    concepts = set(C.get(cfg, "data.concepts", ["person", "event", "pope"]))
+    t0 = time.time()
+    rows = load_rows(ds_meta.split(setting, split), encoder, keep=lambda r: r["concept"] in concepts)
+    print(f"encoded {len(rows)} rows of {split} ({len({r.image_key for r in rows})} images) in {time.time() - t0:.1f}s",
+          flush=True)
+    train_ds = FinetuneDataset(rows, encoder, common.virtual_length(cfg), seed,
+                               AugmentConfig.from_cfg(cfg.get("augment")), repeat=C.get(cfg, "data.repeat", {}))
+    guard = Guard(GuardConfig(max_forget_loss=None, max_grad_norm=None, snapshot_max_params=0))   # NaN/inf check only
+    callbacks = steps.callbacks(guard, work)
+    curve = None
+    every = C.as_int(cfg, "eval.every_steps", 0) or 0
+    if every > 0:
+        curve = CurveCallback(evals.score, every, evals.sets(C.as_int(cfg, "eval.curve_rows", 160)), work / "curve.json")
+        callbacks.append(curve)
+    trainer = FinetuneTrainer(model=model, args=common.training_arguments(cfg, work, seed), train_dataset=train_ds,
+                              data_collator=Collator(encoder, flat_key="main"), guard=guard, callbacks=callbacks)
+    return trainer, guard, curve
+
+
+def _save(model, processor, model_dir: Path, out: Path, meta: dict, overwrite: bool) -> None:
+    from pebench_core.atomic import atomic_dir
+
+    from unlearn.models import to_vllm_layout
+
+    with atomic_dir(out, overwrite=overwrite) as tmp:
         model.save_pretrained(str(tmp), safe_serialization=True)
         processor.save_pretrained(str(tmp))
-        for extra in ("model_card.json",):
-            if (model_dir / extra).is_file():
-                (tmp / extra).write_text((model_dir / extra).read_text())
+        if (model_dir / "model_card.json").is_file():
+            (tmp / "model_card.json").write_text((model_dir / "model_card.json").read_text())
         to_vllm_layout(tmp)
         (tmp / "pebench_finetune.json").write_text(json.dumps(meta, indent=1, default=str))
-    import shutil
-
-    if not C.get(cfg, "train.keep_checkpoints", False):
-        shutil.rmtree(work, ignore_errors=True)
-    print(f"wrote {out_path} ({trainer.state.global_step} steps, {train_seconds:.0f}s training)", flush=True)
-    return meta

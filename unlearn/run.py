@@ -9,17 +9,18 @@ seed, versions, steps, stop reason, loss history).
 from __future__ import annotations
 
 import json
-import re
 import time
 from pathlib import Path
 
 from pebench_core.errors import UserError
 
-from . import common
+from . import common, steps
 from pebench_core import config as C
 from pebench_core import hashing
 from pebench_core.adapter_meta import AdapterMeta
-from pebench_core.names import FORGET_SIZES, TARGETS, VLLM_LORA_RANKS
+from pebench_core.names import FORGET_SIZES, TARGETS
+
+from .lora import lora_rank_check, wrap_lora
 
 FORGETS = FORGET_SIZES
 
@@ -47,48 +48,6 @@ def resolve_config(method: str, config_file=None, overrides=()) -> dict:
     return cfg
 
 
-# --------------------------------------------------------------------------------------- LoRA
-def lora_rank_check(r: int) -> None:
-    if r not in VLLM_LORA_RANKS:
-        up = next((x for x in VLLM_LORA_RANKS if x >= r), None)
-        raise UserError(f"lora.r={r}: vLLM serves LoRA ranks {', '.join(map(str, VLLM_LORA_RANKS))} only"
-                        + (f"; use lora.r={up}" if up else ""))
-
-
-def wrap_lora(model, lcfg: dict):
-    """peft LoRA on the modules matching ``lcfg['target_modules']`` (a regex over module names,
-    matched in full, or a list of names). Clear error when nothing matches."""
-    from peft import LoraConfig, get_peft_model
-
-    r = int(lcfg.get("r", 8))
-    lora_rank_check(r)
-    target = lcfg.get("target_modules")
-    if not target:
-        raise UserError("lora.target_modules is empty")
-    names = [n for n, _ in model.named_modules()]
-    if isinstance(target, str):
-        try:
-            rx = re.compile(target)
-        except re.error as e:
-            raise UserError(f"lora.target_modules {target!r}: not a valid regex ({e})") from None
-        matched = [n for n in names if rx.fullmatch(n)]
-    else:
-        matched = [n for n in names if any(n == t or n.endswith("." + t) for t in target)]
-    import torch
-
-    linear = [n for n in matched if isinstance(model.get_submodule(n), torch.nn.Linear)]
-    if not linear:
-        sample = [n for n in names if isinstance(model.get_submodule(n), torch.nn.Linear)][:6]
-        raise UserError(f"lora.target_modules {target!r} matches no linear layer of the model; "
-                        f"linear layers look like: {', '.join(sample)}")
-    cfg = LoraConfig(r=r, lora_alpha=int(lcfg.get("alpha", 2 * r)), lora_dropout=float(lcfg.get("dropout", 0.0)),
-                     target_modules=target, bias="none")
-    try:
-        return get_peft_model(model, cfg)
-    except ValueError as e:
-        raise UserError(f"lora.target_modules {target!r}: {str(e).splitlines()[0]}") from None
-
-
 # --------------------------------------------------------------------------------------- run
 def _concepts(target: str) -> set[str]:
     return {"person", "event"} if target == "both" else {target}
@@ -97,6 +56,7 @@ def _concepts(target: str) -> set[str]:
 def run_unlearning(method: str, target: str, forget: str, model: str, data: str, out: str, seed: int = 0,
                    config_file=None, overrides=(), resume: bool = False, overwrite: bool = False,
                    dry_run: bool = False) -> dict | None:
+    """One method, one target, one forget split -> a LoRA adapter + pebench_unlearn.json."""
     from .methods import BGDConfig, build_method, canonical
 
     key, _ = canonical(method)          # unknown method -> error listing the known ones
@@ -106,54 +66,64 @@ def run_unlearning(method: str, target: str, forget: str, model: str, data: str,
         raise UserError(f"--forget {forget!r}: one of {', '.join(FORGETS)}")
     cfg = resolve_config(method, config_file, overrides)
     setting = f"{target}_{forget}"
-    model_dir, out_path = Path(model), Path(out)
-    if not (model_dir / "config.json").is_file():
-        raise UserError(f"--model {model_dir}: not a model folder (no config.json)")
+    model_dir, out_path = steps.model_folder(model), Path(out)
     meth = build_method(key, cfg.get("method", {}).get("params", {}), BGDConfig.from_cfg(cfg.get("bgd")))
     lora_rank_check(int(C.get(cfg, "lora.r", 8)))
     run = {"command": "run", "method": key, "bgd": meth.bgd.enabled, "target": target, "forget": forget,
            "setting": setting, "model": str(model_dir.resolve()), "data": str(Path(data).resolve()), "seed": seed,
            "config": cfg}
-    if dry_run:
-        print(C.to_yaml(run), end="")
+    if steps.dry_run(run, dry_run):
         return None
-
     from pebench_tasks.data.dataset import open_dataset
-    from pebench_core.seeding import seed_everything
 
     dsm = open_dataset(data)
-    # fail fast on bad data before loading anything heavy
+    splits = _check_data(dsm, data, cfg, setting, target, meth)     # fail fast before anything heavy
+    work, ckpt = steps.start(out_path, run, cfg, seed, resume, overwrite)
+    base, processor, encoder = steps.load_model(model_dir, cfg, bool(C.get(cfg, "train.bf16")))
+    for p in base.parameters():
+        p.requires_grad_(False)
+    peft_model = wrap_lora(base, cfg["lora"])
+    f_rows, r_rows, alt_rows = _rows(dsm, data, cfg, setting, target, meth, encoder, seed)
+    trainer, guard = _trainer(cfg, peft_model, meth, encoder, f_rows, r_rows, alt_rows, seed, work)
+    train_seconds = steps.train(trainer, ckpt)
+    if train_seconds is None:
+        return None
+    meta = AdapterMeta(
+        method=key, bgd=meth.bgd.enabled, target=target, forget=forget, seed=seed, hyperparameters=cfg,
+        method_params=meth.cfg, base_model={"path": str(model_dir.resolve()), **hashing.model_hash(model_dir)},
+        data={"path": str(Path(data).resolve()), "forget_rows": len(f_rows), "retain_rows": len(r_rows or []),
+              **hashing.data_hashes(data, [f"splits/{setting}/{sp}.parquet" for sp in splits])},
+        steps=trainer.state.global_step, train_seconds=round(train_seconds, 1), stop_reason=guard.stop_reason,
+        versions=common.versions(),
+        log_history=[h for h in trainer.state.log_history if "loss" in h or "forget_nll" in h],
+    )
+    _save_adapter(trainer.model, model_dir, out_path, meta, overwrite)
+    last = meta.log_history[-1] if meta.log_history else {}
+    brief = ", ".join(f"{k}={last[k]}" for k in ("forget_nll", "retain_nll", "retain_kl") if k in last)
+    steps.finish(work, cfg, out_path, f"{trainer.state.global_step} steps, {train_seconds:.0f}s; {brief}")
+    return meta.to_dict()
+
+
+def _check_data(dsm, data, cfg, setting: str, target: str, meth) -> tuple[str, str]:
+    """(forget split, retain split) after checking there is something to forget."""
     forget_split = C.get(cfg, "data.forget_split", "forget")
     retain_split = C.get(cfg, "data.retain_split", "goal_train")
     concepts = _concepts(target)
-    fq = dsm.qa(setting, forget_split)
-    n_forget = sum(1 for c in fq["concept"] if c in concepts)
+    n_forget = sum(1 for c in dsm.qa(setting, forget_split)["concept"] if c in concepts)
     if n_forget == 0:
         raise UserError(f"{data}: split {setting}/{forget_split} has no {'/'.join(sorted(concepts))} rows: nothing to forget")
     if meth.bgd.enabled and target != "both":
         raise UserError("BGD balances person and event forgetting: use --target both (or bgd.enabled=false)")
+    return forget_split, retain_split
 
-    work, ckpt = common.prepare_work_dir(out_path, run, resume, overwrite)
-    common.set_threads(cfg)
-    seed_everything(seed)
 
-    import torch
-
-    from unlearn.models import load_model_and_processor
-
+def _rows(dsm, data, cfg, setting, target, meth, encoder, seed):
+    """Encoded (forget, retain or None, refusal-target or None) rows."""
     from . import data as D
     from .data import refusals
-    from .trainers import Guard, GuardCallback, GuardConfig, StatusFileCallback, UnlearnTrainer
-    from .trainers.speed import patch_qwen2_vl_vision_attention
 
-    if C.get(cfg, "speed.batched_vision_attention", True):
-        patch_qwen2_vl_vision_attention()
-    base, processor = load_model_and_processor(model_dir, dtype=torch.bfloat16 if C.get(cfg, "train.bf16") else None)
-    for p in base.parameters():
-        p.requires_grad_(False)
-    peft_model = wrap_lora(base, cfg["lora"])
-    encoder = D.Encoder(processor, fast=bool(C.get(cfg, "data.fast_encoding", True)))
-
+    forget_split, retain_split = C.get(cfg, "data.forget_split", "forget"), C.get(cfg, "data.retain_split", "goal_train")
+    concepts = _concepts(target)
     t0 = time.time()
     f_rows = D.load_rows(dsm.split(setting, forget_split), encoder, keep=lambda r: r["concept"] in concepts)
     retain_concepts = C.get(cfg, "data.retain_concepts", None) or sorted(concepts)
@@ -168,56 +138,40 @@ def run_unlearning(method: str, target: str, forget: str, model: str, data: str,
         alt_rows = [encoder.encode(r.image_key, r.meta["question"],
                                    refusals.pick(templates, r.meta["concept"], r.meta["qa_id"], seed), meta=dict(r.meta))
                     for r in f_rows]
-    print(f"{key}{'+bgd' if meth.bgd.enabled else ''} on {setting}: {len(f_rows)} forget rows, "
+    print(f"{meth.name}{'+bgd' if meth.bgd.enabled else ''} on {setting}: {len(f_rows)} forget rows, "
           f"{len(r_rows) if r_rows else 0} retain rows (encoded in {time.time() - t0:.1f}s)", flush=True)
+    return f_rows, r_rows, alt_rows
+
+
+def _trainer(cfg, peft_model, meth, encoder, f_rows, r_rows, alt_rows, seed, work):
+    from . import data as D
+    from .trainers import Guard, GuardConfig, UnlearnTrainer
+
     train_ds = D.UnlearnDataset(f_rows, r_rows, alt_rows, encoder, common.virtual_length(cfg), seed,
                                 D.AugmentConfig.from_cfg(cfg.get("augment")), balanced=meth.bgd.enabled)
-    collator = D.Collator(encoder, concept_ids=meth.needs_concept_ids)
-
     guard = Guard(GuardConfig.from_cfg(cfg.get("guard"), cfg.get("stop")))
     args = common.training_arguments(cfg, work, seed)
     if meth.bgd.enabled and args.per_device_train_batch_size % 2:
         raise UserError(f"BGD needs an even train.batch_size (half person, half event rows), got {args.per_device_train_batch_size}")
-    trainer = UnlearnTrainer(model=peft_model, args=args, train_dataset=train_ds, data_collator=collator, guard=guard,
-                             method=meth, callbacks=[GuardCallback(guard), StatusFileCallback(work / "status.json"),
-                                        *common.test_hook_callbacks()])
-    t_train = time.time()
-    trainer.train(resume_from_checkpoint=ckpt)
-    train_seconds = time.time() - t_train
-    trainer.accelerator.wait_for_everyone()
-    if not trainer.is_world_process_zero():
-        return None
+    trainer = UnlearnTrainer(model=peft_model, args=args, train_dataset=train_ds, guard=guard, method=meth,
+                             data_collator=D.Collator(encoder, concept_ids=meth.needs_concept_ids),
+                             callbacks=steps.callbacks(guard, work))
+    return trainer, guard
 
+
+def _save_adapter(model, model_dir: Path, out: Path, meta: AdapterMeta, overwrite: bool) -> None:
     from pebench_core.atomic import atomic_dir
 
-    hist = [h for h in trainer.state.log_history if "loss" in h or "forget_nll" in h]
-    meta = AdapterMeta(
-        method=key, bgd=meth.bgd.enabled, target=target, forget=forget, seed=seed, hyperparameters=cfg,
-        method_params=meth.cfg, base_model={"path": str(model_dir.resolve()), **hashing.model_hash(model_dir)},
-        data={"path": str(Path(data).resolve()), "forget_rows": len(f_rows), "retain_rows": len(r_rows or []),
-              **hashing.data_hashes(data, [f"splits/{setting}/{forget_split}.parquet",
-                                           f"splits/{setting}/{retain_split}.parquet"])},
-        steps=trainer.state.global_step, train_seconds=round(train_seconds, 1), stop_reason=guard.stop_reason,
-        versions=common.versions(), log_history=hist,
-    )
-    inner = trainer.model
+    inner = model
     while hasattr(inner, "module") and not hasattr(inner, "save_pretrained"):
         inner = inner.module
-    with atomic_dir(out_path, overwrite=overwrite) as tmp:
+    with atomic_dir(out, overwrite=overwrite) as tmp:
         inner.save_pretrained(str(tmp))
         cfg_file = tmp / "adapter_config.json"
         ac = json.loads(cfg_file.read_text())
         ac["base_model_name_or_path"] = str(model_dir.resolve())
         cfg_file.write_text(json.dumps(ac, indent=2, sort_keys=True))
         meta.write(tmp)
-    import shutil
-
-    if not C.get(cfg, "train.keep_checkpoints", False):
-        shutil.rmtree(work, ignore_errors=True)
-    last = hist[-1] if hist else {}
-    brief = ", ".join(f"{k}={last[k]}" for k in ("forget_nll", "retain_nll", "retain_kl") if k in last)
-    print(f"wrote {out_path} ({trainer.state.global_step} steps, {train_seconds:.0f}s; {brief})", flush=True)
-    return meta.to_dict()
 
 
 # --------------------------------------------------------------------------------------- loading

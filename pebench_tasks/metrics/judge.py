@@ -25,7 +25,7 @@ import math
 import os
 import re
 import threading
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Iterable
 
 from pebench_core.errors import UserError

@@ -25,7 +25,6 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pebench_core.errors import UserError
 
 from .. import data_resolve
 from ..evaluation import EvalOptions, evaluate, newest_results_file, task_manager

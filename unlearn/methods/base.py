@@ -9,12 +9,10 @@ Notation (docs/unlearn.md has the full definitions):
 """
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import torch
-import torch.nn.functional as F
 
 from pebench_core.errors import UserError
 from pebench_core.names import IGNORE_INDEX

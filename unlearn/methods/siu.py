@@ -19,9 +19,8 @@ from __future__ import annotations
 
 import torch
 
-import torch.nn.functional as F
 
-from .base import BGDConfig, Method, _shift, forget_ascent, register, seq_nll
+from .base import Method, _shift, register, seq_nll
 
 
 def concept_masks(labels: torch.Tensor, concept_ids: torch.Tensor, vocab: int):

@@ -1,0 +1,73 @@
+"""The named steps that ``unlearn finetune`` and ``unlearn run`` share (the skeleton of both):
+check/dry-run -> prepare the work folder and seed -> load the model -> train -> save atomically
+-> clean up. Each entry point only wires its own data, trainer and metadata through these."""
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+from pebench_core import config as C
+from pebench_core.errors import UserError
+
+from . import common
+
+
+def model_folder(model: str | Path) -> Path:
+    model_dir = Path(model)
+    if not (model_dir / "config.json").is_file():
+        raise UserError(f"--model {model_dir}: not a model folder (no config.json)")
+    return model_dir
+
+
+def dry_run(run: dict, enabled: bool) -> bool:
+    """Print the resolved run record and say whether to stop here."""
+    if enabled:
+        print(C.to_yaml(run), end="")
+    return enabled
+
+
+def start(out: Path, run: dict, cfg: dict, seed: int, resume: bool, overwrite: bool) -> tuple[Path, str | None]:
+    """Work folder (checkpoints, resume), threads and seeds. Returns (work dir, checkpoint or None)."""
+    from pebench_core.seeding import seed_everything
+
+    work, ckpt = common.prepare_work_dir(out, run, resume, overwrite)
+    common.set_threads(cfg)
+    seed_everything(seed)
+    return work, ckpt
+
+
+def load_model(model_dir: Path, cfg: dict, bf16: bool):
+    """(model, processor, encoder) with the training speed patches applied."""
+    import torch
+
+    from unlearn.models import load_model_and_processor
+
+    from .data import Encoder
+    from .trainers.speed import patch_qwen2_vl_vision_attention
+
+    if C.get(cfg, "speed.batched_vision_attention", True):
+        patch_qwen2_vl_vision_attention()
+    model, processor = load_model_and_processor(model_dir, dtype=torch.bfloat16 if bf16 else None)
+    return model, processor, Encoder(processor, fast=bool(C.get(cfg, "data.fast_encoding", True)))
+
+
+def callbacks(guard, work: Path) -> list:
+    from .trainers import GuardCallback, StatusFileCallback
+
+    return [GuardCallback(guard), StatusFileCallback(work / "status.json"), *common.test_hook_callbacks()]
+
+
+def train(trainer, ckpt: str | None) -> float | None:
+    """Train (resuming from ``ckpt``); the seconds it took on the main process, None on the others."""
+    t0 = time.time()
+    trainer.train(resume_from_checkpoint=ckpt)
+    seconds = time.time() - t0
+    trainer.accelerator.wait_for_everyone()
+    return seconds if trainer.is_world_process_zero() else None
+
+
+def finish(work: Path, cfg: dict, out: Path, message: str) -> None:
+    if not C.get(cfg, "train.keep_checkpoints", False):
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"wrote {out} ({message})", flush=True)
