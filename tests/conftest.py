@@ -3,8 +3,6 @@ embedded mini data set and tiny models once (through the real CLIs) for every te
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,18 +13,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-BIN = Path(sys.executable).parent
-
-
-def run_cli(*args: str, check: bool = True, env: dict | None = None, timeout: float = 1800) -> subprocess.CompletedProcess:
-    """Run a project console script (pebench, unlearn, lmms-eval) from this venv."""
-    proc = subprocess.run(
-        [str(BIN / args[0]), *args[1:]], capture_output=True, text=True, timeout=timeout,
-        env={**os.environ, **(env or {})},
-    )
-    if check and proc.returncode != 0:
-        raise AssertionError(f"{' '.join(args)} exited {proc.returncode}\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
-    return proc
+from helpers import BIN, run_cli  # noqa: E402,F401 - shared with the test modules
 
 
 @pytest.fixture(scope="session")

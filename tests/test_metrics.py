@@ -4,9 +4,8 @@ import math
 import pytest
 from rouge_score import rouge_scorer
 
-from pebench_core.errors import UserError
 from pebench_tasks.metrics import (
-    METRICS, event_offline_match, get_metric, keyword_coverage, name_correct, name_precision, normalize,
+    event_offline_match, keyword_coverage, name_correct, name_precision, normalize,
     parse_yes_no, pope_scores, rouge_l,
 )
 from pebench_tasks.tasks import impl
@@ -156,9 +155,3 @@ def test_pope_scores_hand_checked_against_sklearn_definition():
     assert perfect["accuracy"] == 100.0 and perfect["f1"] == 100.0
     with pytest.raises(ValueError):
         pope_scores(["yes"], ["maybe"])
-
-
-def test_registry():
-    assert get_metric("rouge_l") is rouge_l and "pope" in METRICS and "geval" in METRICS
-    with pytest.raises(UserError):
-        get_metric("bleu")

@@ -203,7 +203,8 @@ def test_vllm_lora_generations_equal_transformers_peft(swept, sweep, finetuned, 
     from peft import PeftModel
 
     from pebench_tasks import data_resolve
-    from unlearn.models import build_inputs, load_model_and_processor
+    from helpers import build_inputs
+    from unlearn.models import load_model_and_processor
 
     out, _ = swept
     _, samples = _results(out / "npo-person")

@@ -89,7 +89,7 @@ def test_tokenizer_names_chat_template_and_labels(model_dirs, data_dir, samples)
     import pyarrow.parquet as pq
     from transformers import AutoProcessor
 
-    from unlearn.models import IGNORE_INDEX, build_inputs
+    from helpers import IGNORE_INDEX, build_inputs
 
     names = pq.read_table(data_dir / "people.parquet", columns=["name"]).column("name").to_pylist()
     images, questions = samples
@@ -131,7 +131,8 @@ def _hf_generate(path: Path, images, questions) -> tuple[list[list[int]], list[l
 
     import torch
 
-    from unlearn.models import build_inputs, load_model_and_processor
+    from helpers import build_inputs
+    from unlearn.models import load_model_and_processor
 
     model, proc = load_model_and_processor(path)
     batch = build_inputs(proc, images, questions)
@@ -149,7 +150,8 @@ def test_transformers_load_and_peft_lora(model_dirs, samples):
     from peft import LoraConfig, get_peft_model
     from transformers import AutoModelForImageTextToText
 
-    from unlearn.models import build_inputs, load_model_and_processor
+    from helpers import build_inputs
+    from unlearn.models import load_model_and_processor
 
     images, questions = samples
     for arch, path in model_dirs.items():

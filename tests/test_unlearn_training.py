@@ -214,7 +214,7 @@ def _forget_prompts(mini_data_dir, n=8):
 
 
 def test_adapter_changes_greedy_outputs_in_peft_and_vllm(finetuned, mini_data_dir, method_runs, tmp_path):
-    from unlearn.models import build_inputs
+    from helpers import build_inputs
     from unlearn.run import load_unlearned
 
     adapter = method_runs[("ga", "person")]["dir"]

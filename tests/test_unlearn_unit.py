@@ -278,7 +278,8 @@ def test_fast_encoder_matches_processor(request, arch_fixture, mini_data_dir):
     from pebench_tasks.data.dataset import open_dataset
     from unlearn.data import Encoder
     from unlearn.data.augment import AugmentConfig, augment
-    from unlearn.models import build_inputs, load_model_and_processor
+    from helpers import build_inputs
+    from unlearn.models import load_model_and_processor
 
     model_dir = request.getfixturevalue(arch_fixture)
     _, processor = load_model_and_processor(model_dir)
@@ -306,7 +307,8 @@ def test_fast_encoder_matches_processor(request, arch_fixture, mini_data_dir):
 
 def test_batched_vision_attention_equals_original(tiny_qwen2_vl_dir, mini_data_dir):
     from pebench_tasks.data.dataset import open_dataset
-    from unlearn.models import build_inputs, load_model_and_processor
+    from helpers import build_inputs
+    from unlearn.models import load_model_and_processor
     from unlearn.trainers import speed
 
     model, processor = load_model_and_processor(tiny_qwen2_vl_dir)

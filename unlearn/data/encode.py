@@ -21,9 +21,11 @@ from typing import Any, Sequence
 
 import torch
 
+from pebench_core.names import IGNORE_INDEX
+
 log = logging.getLogger(__name__)
 
-IGNORE = -100
+IGNORE = IGNORE_INDEX
 
 
 @dataclass

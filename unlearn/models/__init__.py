@@ -3,7 +3,6 @@ shared loading and prompting helpers. Heavy imports are lazy (``pebench --help``
 
     build_tiny_model(arch, data_dir, out, seed=0, overrides=None, overwrite=False, config=None) -> Path
     load_model_and_processor(path, dtype=torch.float32, device="cpu") -> (model, processor)
-    build_inputs(processor, images, questions, answers=None, *, system=None, add_eos=True) -> dict
     chat_messages(image, question, system=None) -> list[dict]          # for vllm.LLM.chat
     to_vllm_layout(folder) -> int                                     # LLaVA key layout for vLLM
 """
@@ -17,10 +16,8 @@ _EXPORTS = {
     "ARCHS": "tiny",
     "VLLM_CPU_HEAD_DIMS": "tiny",
     "load_model_and_processor": "loading",
-    "build_inputs": "prompting",
     "chat_messages": "prompting",
     "prompt_text": "prompting",
-    "IGNORE_INDEX": "prompting",
     "to_vllm_layout": "vllm_layout",
 }
 
