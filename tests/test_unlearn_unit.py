@@ -324,3 +324,17 @@ def test_batched_vision_attention_equals_original(tiny_qwen2_vl_dir, mini_data_d
         finally:
             speed.unpatch()
     assert torch.allclose(ref, new, atol=1e-4)
+
+
+def test_method_hyper_parameters_come_from_their_yaml_only():
+    from pebench_core.errors import UserError
+    from unlearn.methods import REGISTRY, build_method
+    from unlearn.run import resolve_config
+
+    for name, cls in REGISTRY.items():
+        cfg = resolve_config(name)
+        meth = build_method(name, cfg["method"]["params"])
+        assert all(k in meth.cfg for k in cls.params), name
+        assert not hasattr(cls, "defaults"), name          # no second copy of the values in Python
+    with pytest.raises(UserError, match="method.params.beta is not set"):
+        build_method("npo", {"retain_weight": 1.0})

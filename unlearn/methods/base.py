@@ -181,10 +181,14 @@ class Method:
     needs_ref: bool = False         # uses the frozen fine-tuned model
     needs_concept_ids: bool = False # SIU's masks
     supports_bgd: bool = False
-    defaults: dict = {}
+    params: tuple = ()             # hyper-parameters it reads; their values live in its YAML only
 
     def __init__(self, cfg: dict | None = None, bgd: BGDConfig | None = None):
-        self.cfg = {**self.defaults, **(cfg or {})}
+        self.cfg = dict(cfg or {})
+        missing = [k for k in self.params if k not in self.cfg]
+        if missing:
+            raise UserError(f"method {self.name}: method.params.{missing[0]} is not set; it belongs in "
+                            f"task_configs/unlearn/{self.name}.yaml (or pass +method.params.{missing[0]}=VALUE)")
         self.bgd = bgd or BGDConfig()
         if self.bgd.enabled and not self.supports_bgd:
             raise UserError(f"BGD is a plug-in for gd and kl only (got method {self.name}); set bgd.enabled=false")

@@ -12,7 +12,7 @@ class DPO(Method):
     name = "dpo"
     needs_alt = True
     needs_ref = True
-    defaults = {"beta": 0.1, "retain_weight": 1.0}
+    params = ("beta", "retain_weight")   # values: task_configs/unlearn/dpo.yaml
 
     def loss(self, ctx, inputs):
         logs: dict = {}

@@ -9,7 +9,7 @@ from .base import Method, forget_ascent, register, seq_nll
 class GD(Method):
     name = "gd"
     supports_bgd = True
-    defaults = {"retain_weight": 1.0}
+    params = ("retain_weight",)  # values: task_configs/unlearn/gd.yaml
 
     def loss(self, ctx, inputs):
         logs: dict = {}

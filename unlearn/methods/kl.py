@@ -10,7 +10,7 @@ class KL(Method):
     name = "kl"
     needs_ref = True
     supports_bgd = True
-    defaults = {"retain_weight": 1.0}
+    params = ("retain_weight",)  # values: task_configs/unlearn/kl.yaml
 
     def loss(self, ctx, inputs):
         logs: dict = {}

@@ -11,7 +11,7 @@ from .base import BGDConfig, Method, forget_ascent, register, seq_logp, seq_nll
 class NPO(Method):
     name = "npo"
     needs_ref = True
-    defaults = {"beta": 0.1, "retain_weight": 1.0}
+    params = ("beta", "retain_weight")   # values: task_configs/unlearn/npo.yaml
 
     def loss(self, ctx, inputs):
         logs: dict = {}

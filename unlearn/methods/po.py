@@ -9,7 +9,7 @@ from .base import Method, register, seq_nll
 class PO(Method):
     name = "po"
     needs_alt = True
-    defaults = {"retain_weight": 1.0, "monitor_forget": True}
+    params = ("retain_weight", "monitor_forget")   # values: task_configs/unlearn/po.yaml
 
     def loss(self, ctx, inputs):
         logs: dict = {}

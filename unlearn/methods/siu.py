@@ -58,7 +58,7 @@ class SIU(Method):
     needs_alt = True
     needs_ref = True
     needs_concept_ids = True
-    defaults = {"retain_weight": 1.0, "dmk_weight": 1.0}
+    params = ("retain_weight", "dmk_weight")   # values: task_configs/unlearn/siu.yaml
 
     def loss(self, ctx, inputs):
         logs: dict = {}
