@@ -1,6 +1,7 @@
 """How every console script turns bad input into one line and exit code 2."""
 from __future__ import annotations
 
+import argparse
 import sys
 
 from .errors import UserError
@@ -16,3 +17,10 @@ def run(main_fn, argv=None) -> int:
     except KeyboardInterrupt:
         print("interrupted; run the same command again to resume", file=sys.stderr)
         return 130
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse with bad-input errors as one line (not usage + error), exit code 2."""
+
+    def error(self, message):
+        self.exit(2, f"error: {self.prog}: {message} (see {self.prog} --help)\n")

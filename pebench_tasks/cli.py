@@ -6,7 +6,7 @@ import argparse
 import importlib
 import sys
 
-from pebench_core.cli import run
+from pebench_core.cli import OneLineParser, run
 
 # (module, function) pairs; each function adds its subcommands to the given subparsers object.
 # The top-level composition: the benchmark's own commands and unlearn's `model` command.
@@ -19,7 +19,7 @@ _COMMANDS = [
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="pebench", description="PEBench: unlearning benchmark for multimodal LLMs")
+    parser = OneLineParser(prog="pebench", description="PEBench: unlearning benchmark for multimodal LLMs")
     sub = parser.add_subparsers(dest="command", required=True)
     for module, fn in _COMMANDS:
         try:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from pebench_core.cli import run as run_cli
+from pebench_core.cli import OneLineParser, run as run_cli
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -33,7 +33,7 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="unlearn", description="PEBench training: fine-tune/goal models and LoRA unlearning",
+    parser = OneLineParser(prog="unlearn", description="PEBench training: fine-tune/goal models and LoRA unlearning",
                                      epilog="Overrides: key.sub=value after the options, e.g. train.lr=1e-4 lora.r=16")
     sub = parser.add_subparsers(dest="command", required=True)
 

@@ -208,11 +208,13 @@ def load_unlearned(model: str | Path, adapter: str | Path | None = None, verify:
 
 def score_model(model, adapter, data, setting, splits, max_rows=None, batch_size: int = 32) -> dict:
     """Quick greedy scores (transformers) of a model(+adapter) on a setting's eval splits."""
-    from pebench_tasks.data.dataset import open_dataset
+    from pebench_tasks.data.dataset import SETTINGS, open_dataset
 
     from .data import Encoder
     from .evaluate import greedy_answers, prompt_rows, score, split_rows
 
+    if setting not in SETTINGS:                  # before the model loads
+        raise UserError(f"--setting {setting!r}: one of {', '.join(SETTINGS)}")
     dsm = open_dataset(data)
     m, processor = load_unlearned(model, adapter)
     enc = Encoder(processor)

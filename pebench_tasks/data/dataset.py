@@ -27,10 +27,15 @@ TABLES = ["people", "events", "images", "qa"]
 
 
 def _read(path: Path):
+    import pyarrow as pa
     import pyarrow.parquet as pq
     from datasets import Dataset
 
-    return Dataset(pq.read_table(path))
+    try:
+        return Dataset(pq.read_table(path))
+    except (pa.ArrowException, OSError) as e:
+        raise UserError(f"{path}: not a readable parquet file ({str(e).splitlines()[0][:120]}); "
+                        f"rebuild the data folder (pebench data build / import)") from None
 
 
 class PEBenchData:
