@@ -90,6 +90,9 @@ def run(model, output: Path, opts: EvalOptions, model_args: str | dict | None = 
     if results is None:
         return None
     samples = results.pop("samples") if opts.log_samples else None
+    if not isinstance(model, str):
+        # the tracker deep-copies its fields into the results file: record the backend by name, not the engine
+        tracker.general_config_tracker.model_source = getattr(model, "backend_name", type(model).__name__)
     tracker.save_results_aggregated(results=results, samples=samples, datetime_str=datetime_str)
     if opts.log_samples:
         for task_name in results["configs"]:

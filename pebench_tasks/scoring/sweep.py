@@ -140,8 +140,10 @@ def run_sweep(spec: SweepSpec) -> SweepReport:
                 with _selected(setting):
                     for name, a in pending:
                         lm = VLLMLoRA.on_store(store, a, max_new_tokens=spec.max_new_tokens, chunk_size=spec.chunk_size)
-                        record = {"model": "vllm_lora", "model_args": {"model": spec.model, "adapter": name,
-                                                                      "lora": str(a.path) if a else None}}
+                        # recorded in the results (lmms-eval names its folder after model=), never parsed:
+                        # the backend is the object `lm`
+                        shown = f"model={spec.model}" + (f",lora={a.path}" if a else "")
+                        record = {"model": "vllm_lora", "model_args": shown, "adapter": name}
                         problems = _evaluate_atomic(lm, spec.options, record, spec.output / name, tm)
                         report.problems += [f"{name}: {p}" for p in problems]
                         store.done(a.name if a else None)

@@ -52,6 +52,7 @@ def _parse_json_args(kwargs: dict) -> dict:
 
 class VLLMLoRA(lmms):
     is_simple = False
+    backend_name = "vllm_lora"
 
     def __init__(self, model: str, lora: str | None = None, max_new_tokens: int | None = None,
                  chunk_size: int = 4096, max_lora_rank: int | None = None, max_loras: int | None = None,
