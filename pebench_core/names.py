@@ -11,6 +11,7 @@ DEFAULT_FORGET = "forget10"
 
 # files
 ADAPTER_META_FILE = "pebench_unlearn.json"   # beside adapter_config.json; pebench_core.adapter_meta
+FINETUNE_META_FILE = "pebench_finetune.json" # in a Finetune or Goal model folder (unlearn finetune)
 RESULTS_SUFFIX = "_results.json"             # lmms-eval's aggregated results
 SIDECAR_SUFFIX = "_pebench.json"             # ours, beside it: data, setting, judge, problems
 RESULTS_GLOB = f"**/*{RESULTS_SUFFIX}"

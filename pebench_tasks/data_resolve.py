@@ -4,7 +4,7 @@ Environment variables (all optional):
 
 - ``PEBENCH_DATA``     a PEBench data folder (``pebench data build`` / ``pebench data import``
   output, docs/schema.md). Unset: the embedded mini data set (``--scale mini --seed 0``), built
-  deterministically on first use into ``$PEBENCH_CACHE/data/mini-seed0-v<version>`` (default cache
+  deterministically on first use into ``$PEBENCH_CACHE/data/mini-seed0-schema<N>-v<version>`` (default cache
   ``$XDG_CACHE_HOME/pebench`` or ``~/.cache/pebench``) under a file lock, so parallel processes
   build it once.
 - ``PEBENCH_FORGET``   forget-set size: ``forget05`` | ``forget10`` (default) | ``forget20``.
@@ -118,7 +118,10 @@ def _version() -> str:
 
 
 def default_data_dir(env=None) -> Path:
-    return cache_root(env) / "data" / f"{DEFAULT_SCALE}-seed{DEFAULT_SEED}-v{_version()}"
+    from .data.writer import SCHEMA_VERSION
+
+    # the schema version is in the name too: an older cache of another layout is never read
+    return cache_root(env) / "data" / f"{DEFAULT_SCALE}-seed{DEFAULT_SEED}-schema{SCHEMA_VERSION}-v{_version()}"
 
 
 def _build_default(out: Path) -> None:

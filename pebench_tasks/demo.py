@@ -3,8 +3,14 @@
     DIR/data                                  pebench data build --scale mini
     DIR/tiny-qwen2-vl                         pebench model tiny --arch qwen2_vl
     DIR/finetuned                             unlearn finetune --split finetune_train
+    DIR/goals/goal-<target>_<forget>          unlearn finetune --split goal_train (one Goal model per target)
     DIR/adapters/<method>-<target>_<forget>   unlearn run (one LoRA adapter per method x target)
     DIR/eval/summary.md                       pebench eval --model vllm_lora --adapters DIR/adapters --include-base
+                                              --full-models DIR/goals/...
+
+The Finetune and Goal trainings are independent: they run side by side, one thread each (on 2 cores
+two 1-thread trainings take ~15% less time than one 2-thread training after the other), their output
+in DIR/.logs/<stage>.log and a progress line per minute here.
 
 Each stage runs as a subprocess of this venv's console scripts, so the demo runs exactly the commands a
 user would type (printed before each stage) and their progress bars stream through unchanged.
@@ -32,7 +38,8 @@ from pebench_core.names import TARGETS, cpu_vllm_env
 DEFAULT_METHODS = "ga,gd,kl,npo,po"
 # Top-level names a demo folder may hold. Hidden siblings such as `.finetuned.work` (checkpoints) or
 # `.data.tmp-xxxx` (an interrupted atomic write) belong to the stage named after the first dot.
-LAYOUT = ("data", "tiny-qwen2-vl", "finetuned", "adapters", "eval", ST.RECORDS_DIR.lstrip("."))
+LAYOUT = ("data", "tiny-qwen2-vl", "finetuned", "goals", "adapters", "eval", "logs", ST.RECORDS_DIR.lstrip("."))
+PARALLEL = "parallel training"        # stage group whose members run side by side
 
 
 @dataclass
@@ -43,6 +50,7 @@ class Stage:
     done: bool       # finished under this identity (completion record) -> skipped
     identity: str = ""
     atomic: bool = True   # `out` appears only complete (atomic rename as the command's last step)
+    group: str = ""       # consecutive stages of one non-empty group run side by side
 
 
 def register(subparsers) -> None:
@@ -57,6 +65,8 @@ def register(subparsers) -> None:
     p.add_argument("--targets", default="person,event", help="comma-separated targets: person, event, both (default: person,event)")
     p.add_argument("--forget", default="forget10", help="forget split: forget05, forget10, forget20 (default: forget10)")
     p.add_argument("--steps", type=int, default=40, help="unlearning steps per adapter (train.max_steps, default: 40)")
+    p.add_argument("--goals", default="same", help="Goal models (upper bound rows): 'same' (one per --targets, default), "
+                                                   "'none', or comma-separated targets")
     p.add_argument("--skip-eval", action="store_true", help="stop after the adapters (no lmms-eval run)")
     p.add_argument("--overwrite", action="store_true", help="delete DIR first (only if it is a demo folder)")
     p.add_argument("--dry-run", action="store_true", help="print the planned stage commands and exit (nothing is written)")
@@ -104,6 +114,15 @@ def _check_args(args, root: Path) -> tuple[list[str], list[str]]:
     return methods, targets
 
 
+def _goal_targets(args, targets: list[str]) -> list[str]:
+    value = getattr(args, "goals", "same")
+    if value == "same":
+        return list(targets)
+    if value == "none":
+        return []
+    return _parse_list(value, TARGETS, "goal")
+
+
 def _check_existing(args, root: Path, adapters: list[Path]) -> None:
     """Completed stages are only re-used if they match this command (else the demo would mix runs)."""
     meta = root / "data" / "meta.json"
@@ -119,6 +138,50 @@ def _check_existing(args, root: Path, adapters: list[Path]) -> None:
                 raise UserError(f"{a}: was trained with --steps {steps}; pass --steps {steps} or delete that folder")
 
 
+def _finished(root: Path, s: Stage, rc: int, seconds: float, head: str) -> None:
+    if rc != 0 or not s.out.exists():
+        why = f"exit code {rc}" if rc != 0 else f"it wrote no {s.out}"
+        raise UserError(f"stage {s.label!r} failed ({why}); fix the cause above and run the same demo command to resume")
+    ST.record(root, s.label, s.identity, s.argv, seconds)    # last: the stage is finished
+    print(f"{head}: done in {seconds:.1f} s", flush=True)
+
+
+def _run_side_by_side(root: Path, batch: list[Stage], first: int, n: int, env: dict, every: float = 60.0) -> None:
+    """Run the trainings of ``batch`` at once, output in DIR/.logs/, one progress line per ``every`` s
+    (steps from each run's status.json). Every stage is waited for; the first failure is raised after."""
+    logs = root / ".logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    procs, t0 = [], time.time()
+    for k, s in enumerate(batch):
+        log = logs / f"{s.label.replace(' ', '_')}.log"
+        print(f"[{first + k + 1}/{n}] {s.label}: {shlex.join(s.argv)}  (side by side; log {log})", flush=True)
+        with open(log, "w") as fh:
+            procs.append(subprocess.Popen(s.argv, env=env, stdout=fh, stderr=subprocess.STDOUT))
+    while any(p.poll() is None for p in procs):
+        try:
+            procs[0].wait(timeout=every) if procs[0].poll() is None else time.sleep(every)
+        except subprocess.TimeoutExpired:
+            pass
+        if any(p.poll() is None for p in procs):
+            print(f"  {time.time() - t0:.0f} s: " + "; ".join(f"{s.label} {_steps(s.out)}" for s in batch), flush=True)
+    for k, (s, p) in enumerate(zip(batch, procs)):
+        if p.returncode != 0:
+            print((logs / f"{s.label.replace(' ', '_')}.log").read_text(encoding="utf-8", errors="replace")[-2000:],
+                  file=sys.stderr)
+        _finished(root, s, p.returncode, time.time() - t0, f"[{first + k + 1}/{n}] {s.label}")
+
+
+def _steps(out: Path) -> str:
+    """``step/max`` of a training run from its work folder's status.json ("done" once it wrote ``out``)."""
+    if out.exists():
+        return "done"
+    try:
+        st = json.loads((out.parent / f".{out.name}.work" / "status.json").read_text())
+        return f"step {st['step']}/{st['max_steps']}"
+    except (OSError, ValueError, KeyError):
+        return "starting"
+
+
 def _command(argv: list[str], script: list[str]) -> list[str]:
     """The part of a stage's argv that defines it (not where this venv's scripts live)."""
     return argv[len(script):]
@@ -129,13 +192,22 @@ def plan(args, root: Path, methods: list[str], targets: list[str]) -> list[Stage
     matches (pure: reads the folder, writes nothing)."""
     pebench, unlearn, seed = _script("pebench"), _script("unlearn"), ["--seed", str(args.seed)]
     data, tiny, ft, adapters = root / "data", root / "tiny-qwen2-vl", root / "finetuned", root / "adapters"
+    goals = _goal_targets(args, targets)
+    threads = ["train.threads=1"] if goals else []     # side by side: one thread each
     specs = [
         ("data", data, pebench, ["data", "build", "--scale", "mini", "--out", str(data), *seed], [], True),
         ("tiny model", tiny, pebench, ["model", "tiny", "--arch", "qwen2_vl", "--data", str(data), "--out", str(tiny), *seed],
          ["data"], True),
         ("finetune", ft, unlearn, ["finetune", "--model", str(tiny), "--data", str(data), "--split", "finetune_train",
-                                   "--out", str(ft), *seed], ["data", "tiny model"], True),
+                                   "--out", str(ft), *seed, *threads], ["data", "tiny model"], True),
     ]
+    goal_dirs = []
+    for t in goals:
+        out = root / "goals" / f"goal-{t}_{args.forget}"
+        goal_dirs.append(out)
+        specs.append((f"goal {t}_{args.forget}", out, unlearn, [
+            "finetune", "--model", str(tiny), "--data", str(data), "--split", "goal_train", "--setting",
+            f"{t}_{args.forget}", "--out", str(out), *seed, *threads], ["data", "tiny model"], True))
     for m in methods:
         for t in targets:
             out = adapters / f"{m}-{t}_{args.forget}"
@@ -147,7 +219,8 @@ def plan(args, root: Path, methods: list[str], targets: list[str]) -> list[Stage
         # scored on the target and forget split recorded in its pebench_unlearn.json (docs/scoring.md).
         specs.append(("eval", root / "eval" / "summary.md", pebench, [
             "eval", "--model", "vllm_lora", "--model-args", f"model={ft}", "--adapters", str(adapters),
-            "--include-base", "--data", str(data), "--output", str(root / "eval"), *seed],
+            "--include-base", *(["--full-models", ",".join(map(str, goal_dirs))] if goal_dirs else []),
+            "--data", str(data), "--output", str(root / "eval"), *seed],
             ["data", "finetune", *[sp[0] for sp in specs[3:]]], False))
     stages: list[Stage] = []
     idents: dict[str, str] = {}
@@ -156,7 +229,8 @@ def plan(args, root: Path, methods: list[str], targets: list[str]) -> list[Stage
         idents[label] = ident
         adoptable = atomic and out.exists() and not ST.record_file(root, label).exists()
         done = not args.overwrite and (ST.finished(root, label, ident) is not None or adoptable)
-        stages.append(Stage(label, out, [*script, *cmd], done, ident, atomic))
+        group = PARALLEL if goals and (label == "finetune" or label.startswith("goal ")) else ""
+        stages.append(Stage(label, out, [*script, *cmd], done, ident, atomic, group))
     if not args.overwrite:
         _check_existing(args, root, [s.out for s in stages if s.label.startswith("unlearn ")])
     return stages
@@ -181,22 +255,28 @@ def _demo(args) -> int:
     # in-process vLLM engine: starts in ~2 s instead of ~20 s on CPU
     env = cpu_vllm_env()
     t_all, built = time.time(), set()
-    for i, s in enumerate(stages, 1):
-        head = f"[{i}/{n}] {s.label}"
+    i = 0
+    while i < n:
+        s = stages[i]
+        head = f"[{i + 1}/{n}] {s.label}"
         if s.done:
             if ST.finished(root, s.label, s.identity) is None:   # complete atomic output of an older run
                 ST.record(root, s.label, s.identity, s.argv, 0.0, adopted=True)
             print(f"{head}: skipped, finished earlier ({s.out})", flush=True)
+            i += 1
             continue
-        print(f"{head}: {shlex.join(s.argv)}", flush=True)
-        t0 = time.time()
-        rc = subprocess.run(s.argv, env=env, check=False).returncode  # output streams to the terminal
-        if rc != 0 or not s.out.exists():
-            why = f"exit code {rc}" if rc != 0 else f"it wrote no {s.out}"
-            raise UserError(f"stage {s.label!r} failed ({why}); fix the cause above and run the same demo command to resume")
-        ST.record(root, s.label, s.identity, s.argv, time.time() - t0)    # last: the stage is finished
-        print(f"{head}: done in {time.time() - t0:.1f} s", flush=True)
-        built.add(s.label)
+        batch = [s]
+        while s.group and i + len(batch) < n and stages[i + len(batch)].group == s.group and not stages[i + len(batch)].done:
+            batch.append(stages[i + len(batch)])
+        if len(batch) == 1:
+            print(f"{head}: {shlex.join(s.argv)}", flush=True)
+            t0 = time.time()
+            rc = subprocess.run(s.argv, env=env, check=False).returncode  # output streams to the terminal
+            _finished(root, s, rc, time.time() - t0, head)
+        else:
+            _run_side_by_side(root, batch, i, n, env)
+        built.update(b.label for b in batch)
+        i += len(batch)
 
     print(f"\ndemo folder {root} ({time.time() - t_all:.1f} s):")
     for s in stages:

@@ -48,6 +48,9 @@ def register(subparsers) -> None:
                         "and/or sweep folders (every sub-folder with adapter_config.json); results per adapter in "
                         "OUTPUT/<adapter>/, table in OUTPUT/summary.{csv,md}; adapters with results are skipped (resume)")
     p.add_argument("--include-base", action="store_true", help="with --adapters: also score the base model (row 'base')")
+    p.add_argument("--full-models", metavar="DIRS",
+                   help="complete models to score beside the adapters, each in its own engine (comma-separated folders), "
+                        "e.g. the Goal models of `unlearn finetune --split goal_train`: each on its own setting; row = folder name")
     p.set_defaults(func=_run)
 
 
@@ -122,14 +125,14 @@ def _run(args) -> int:
     from .evaluation import evaluate
 
     if args.model is None:
-        if not (args.adapters or args.include_base):
+        if not (args.adapters or args.include_base or args.full_models):
             raise UserError("--model is required (an lmms-eval backend such as vllm_lora, vllm, qwen2_vl)")
         args.model = "vllm_lora"
     _apply_env(args)
     _preflight()
     output = Path(args.output).expanduser().resolve()
     opts = eval_options(args)
-    if args.adapters or args.include_base:
+    if args.adapters or args.include_base or args.full_models:
         return _run_sweep(args, output, opts)
     # one model: the backend name and the user's --model-args string, exactly as `lmms-eval` takes them
     problems = evaluate(args.model, output, opts, model_args=args.model_args or "",
@@ -190,12 +193,14 @@ def sweep_spec(args, output: Path, opts):
     if "lora" in margs:
         raise UserError("--model-args lora=... and --adapters both given; list every adapter in --adapters")
     found = A.discover(args.adapters) if args.adapters else []
+    models = A.full_models(args.full_models) if args.full_models else []
+    A.check_names(found, models)
     chat_template = margs.pop("chat_template", None)
     return SweepSpec(
         model=model, adapters=found, output=output, options=opts, include_base=args.include_base,
         max_new_tokens=_int_arg(margs, "max_new_tokens"), chunk_size=_int_arg(margs, "chunk_size") or 4096,
         chat_template=chat_template, max_lora_rank=_int_arg(margs, "max_lora_rank"), max_loras=_int_arg(margs, "max_loras"),
-        seed=opts.seeds[0], llm_kwargs={k: _typed(v) for k, v in margs.items() if k != "seed"},
+        seed=opts.seeds[0], llm_kwargs={k: _typed(v) for k, v in margs.items() if k != "seed"}, full_models=models,
     )
 
 

@@ -12,6 +12,7 @@ from PIL import Image
 from pebench_tasks.cli import _main, run
 from pebench_tasks.data.build import build_dataset
 from pebench_tasks.data.dataset import SETTINGS, SPLITS, open_dataset
+from pebench_tasks.data.writer import SCHEMA_VERSION
 from pebench_tasks.data.drawing import APPEARANCE_OPTIONS, SCENES, render, view_rng
 from pebench_tasks.data.profiles import make_people
 from pebench_tasks.data.qa import EVENT_QUESTIONS, PERSON_QUESTIONS, POPE_QUESTIONS
@@ -32,22 +33,24 @@ def mini(tmp_path_factory) -> Path:
 def test_schema_and_counts(mini):
     data = open_dataset(mini)
     m = data.meta
-    assert m["schema_version"] == 1 and m["source"] == "synthetic" and m["scale"] == "mini"
-    assert (m["n_people"], m["n_events"], m["views"], m["train_views"], m["image_size"]) == (20, 8, 4, 3, SIZE)
-    assert len(data.people) == 20 and len(data.events) == 8
-    assert len(data.images) == 640 == 20 * 8 * 4
-    assert sum(data.images["heldout"]) == 160
+    assert m["schema_version"] == 2 and m["source"] == "synthetic" and m["scale"] == "mini"
+    assert (m["n_people"], m["n_events"], m["views"], m["train_views"], m["image_size"]) == (20, 16, 4, 3, SIZE)
+    assert len(data.people) == 20 and len(data.events) == 16
+    assert len(data.images) == 1280 == 20 * 16 * 4
+    assert sum(data.images["heldout"]) == 320
     assert all(h == (v >= 3) for h, v in zip(data.images["heldout"], data.images["view"]))
     assert type(data.images.features["image"]).__name__ == "Image"
     assert data.image("p003_e05_v2").size == (SIZE, SIZE)
     qa = open_dataset(mini).qa(None, "finetune_train")
-    assert len(qa) == 480 * N_QA == 6720
+    assert len(qa) == 960 * N_QA == 13440
     assert set(qa.column_names) >= {"qa_id", "image_id", "concept", "template", "question", "answer", "target",
                                     "person_name", "event_name", "event_keywords"}
-    assert m["counts"]["qa"] == 640 * N_QA
-    assert m["counts"]["splits"]["common"] == {"finetune_train": 6720, "pope": 320}
-    assert m["counts"]["splits"]["person_forget10"] == {"forget": 48, "generality": 16, "retain": 432, "scope": 48,
-                                                        "goal_train": 6048}
+    assert m["counts"]["qa"] == 1280 * N_QA
+    assert m["counts"]["splits"]["common"] == {"finetune_train": 13440, "pope": 640}
+    # 2 forget persons x 16 events: 96 forget rows, 32 generality rows; half of the 18 x 16 clean pairs
+    # (144 x 3 training views) are retain-eval pairs, the other half is D_r (144 x 3 x 14 rows)
+    assert m["counts"]["splits"]["person_forget10"] == {"forget": 96, "generality": 32, "retain": 432, "scope": 96,
+                                                        "goal_train": 12096, "retain_train": 6048}
 
 
 def _expected(person_ids, event_ids, views, train_views, f, retain_max=1000):
@@ -61,9 +64,14 @@ def _expected(person_ids, event_ids, views, train_views, f, retain_max=1000):
             if train:
                 c["scope"] += (fp and not fe) + (fe and not fp)
         elif train:
-            c["retain"] += bool(P) + bool(E)
             c["goal_train"] += N_QA
-    c["retain"] = min(c["retain"], retain_max)
+    # half of the clean (person, event) pairs are retain-eval pairs (fewer if retain_max needs fewer);
+    # their training views give the retain rows, the other pairs' training views are D_r
+    clean_pairs = sum(1 for p, e in itertools.product(person_ids, event_ids) if p not in P and e not in E)
+    per_pair = train_views * (bool(P) + bool(E))
+    held = min(clean_pairs // 2, -(-retain_max // per_pair))
+    c["retain"] = min(held * per_pair, retain_max)
+    c["retain_train"] = (clean_pairs - held) * train_views * N_QA
     return c
 
 
@@ -74,13 +82,13 @@ def test_every_split_count_matches_definition(mini):
         exp = _expected(pids, eids, 4, 3, data.forget_ids(setting))
         got = {s: len(data.qa(setting, s)) for s in SPLITS}
         assert got == exp == data.meta["counts"]["splits"][setting], setting
-    assert len(data.qa(None, "pope")) == 2 * 160
+    assert len(data.qa(None, "pope")) == 2 * 320
 
 
 def test_split_joins_pixels(mini):
     data = open_dataset(mini)
     ds = data.split("person_forget10", "forget")
-    assert "image" in ds.column_names and len(ds) == 48
+    assert "image" in ds.column_names and len(ds) == 96
     row = ds[3]
     assert np.array_equal(np.asarray(row["image"]), np.asarray(data.image(row["image_id"])))
     # a split larger than one pixel chunk (4,096 rows): rows on both sides of the boundary keep their image
@@ -194,7 +202,7 @@ def test_open_dataset_errors(tmp_path, mini):
     (tmp_path / "meta.json").write_text(json.dumps({"schema_version": 99}))
     with pytest.raises(UserError, match="schema_version 99"):
         open_dataset(tmp_path)
-    (tmp_path / "meta.json").write_text(json.dumps({"schema_version": 1}))
+    (tmp_path / "meta.json").write_text(json.dumps({"schema_version": SCHEMA_VERSION}))
     with pytest.raises(UserError, match="missing people.parquet"):
         open_dataset(tmp_path)
     data = open_dataset(mini)

@@ -24,7 +24,7 @@ def _df(data, setting, split):
 
 def test_names():
     assert SETTINGS == [f"{t}_{n}" for t in ("person", "event", "both") for n in ("forget05", "forget10", "forget20")]
-    assert SPLITS == ["forget", "generality", "retain", "scope", "goal_train"]
+    assert SPLITS == ["forget", "generality", "retain", "scope", "goal_train", "retain_train"]
     assert COMMON_SPLITS == ["finetune_train", "pope"]
 
 
@@ -34,9 +34,9 @@ def test_forget_sets_nested_and_sized():
     f = S.choose_forget_ids(pids, eids, seed=7)
     assert [len(f[f"person_{n}"]["person"]) for n in S.FORGET_LEVELS] == [10, 20, 40]
     assert [len(f[f"event_{n}"]["event"]) for n in S.FORGET_LEVELS] == [2, 4, 8]
-    mini = S.choose_forget_ids(pids[:20], eids[:8], seed=7)
+    mini = S.choose_forget_ids(pids[:20], eids[:16], seed=7)   # the mini scale: sizes differ for both concepts
     assert [len(mini[f"person_{n}"]["person"]) for n in S.FORGET_LEVELS] == [1, 2, 4]
-    assert [len(mini[f"event_{n}"]["event"]) for n in S.FORGET_LEVELS] == [1, 1, 2]
+    assert [len(mini[f"event_{n}"]["event"]) for n in S.FORGET_LEVELS] == [1, 2, 3]
     for ids in (f, mini):
         for t in ("person", "event"):
             a, b, c = (set(ids[f"{t}_{n}"][t]) for n in S.FORGET_LEVELS)
@@ -49,16 +49,30 @@ def test_forget_sets_nested_and_sized():
 
 def test_training_splits_never_see_forget_targets_or_heldout_views(data):
     ft = _df(data, None, "finetune_train")
-    assert not ft.heldout.any() and len(ft) == 480 * 14
+    assert not ft.heldout.any() and len(ft) == 960 * 14
     for setting in SETTINGS:
         f = data.forget_ids(setting)
-        for split in ("goal_train", "retain"):
+        for split in ("goal_train", "retain", "retain_train"):
             df = _df(data, setting, split)
             assert not df.person_id.isin(f["person"]).any(), (setting, split)
             assert not df.event_id.isin(f["event"]).any(), (setting, split)
             assert not df.heldout.any()
         goal = _df(data, setting, "goal_train")
         assert set(goal.concept) == {"person", "event", "pope"}
+
+
+def test_retain_eval_pairs_are_never_in_d_r(data):
+    """D_r (retain_train) and the retain evaluation share no (person, event) pair, in any view, in
+    every setting; together they cover the clean pairs (goal_train) and D_r keeps at least half."""
+    for setting in SETTINGS:
+        retain, d_r, goal = (_df(data, setting, s) for s in ("retain", "retain_train", "goal_train"))
+        pairs = lambda df: set(zip(df.person_id, df.event_id))  # noqa: E731
+        assert len(retain) and len(d_r), setting
+        assert not pairs(retain) & pairs(d_r), setting
+        assert not set(retain.image_id) & set(d_r.image_id), setting
+        assert pairs(retain) | pairs(d_r) == pairs(goal), setting
+        assert len(pairs(d_r)) >= len(pairs(goal)) / 2, setting
+        assert set(d_r.qa_id) <= set(goal.qa_id), setting
 
 
 def test_forget_generality_scope(data):
@@ -93,7 +107,7 @@ def test_one_consistent_template_per_image_and_concept(data):
 def test_pope_balanced_heldout(data):
     pope = _df(data, None, "pope")
     assert pope.heldout.all() and (pope.concept == "pope").all()
-    assert (pope.target == "yes").sum() == (pope.target == "no").sum() == pope.image_id.nunique() == 160
+    assert (pope.target == "yes").sum() == (pope.target == "no").sum() == pope.image_id.nunique() == 320
     events = {e["name"]: e for e in data.events}
     qa = data.qa(None, "finetune_train").to_pandas()
     for df in (pope, qa[qa.concept == "pope"]):
@@ -112,9 +126,14 @@ def test_retain_cap_is_a_seeded_subset(data):
     f = data.meta["forget_ids"]
     uncapped = S.compute_splits(table, f, seed=3, retain_eval_max=10**9)
     capped = S.compute_splits(table, f, seed=3, retain_eval_max=50)
+    pair = lambda rows: {(table["person_id"][i], table["event_id"][i]) for i in rows}  # noqa: E731
     for setting in SETTINGS:
-        r = capped[(setting, "retain")]
-        assert len(r) == 50 and set(r) <= set(uncapped[(setting, "retain")]) and r == sorted(r)
+        r, d_r = capped[(setting, "retain")], capped[(setting, "retain_train")]
+        assert len(r) == 50 and r == sorted(r), setting
+        assert not pair(r) & pair(d_r), setting
+        # a small cap holds fewer pairs out of D_r; uncapped, at most half of the clean pairs
+        assert len(d_r) > len(uncapped[(setting, "retain_train")]), setting
+        assert len(pair(uncapped[(setting, "retain")])) == len(pair(capped[(setting, "goal_train")])) // 2, setting
     assert capped == S.compute_splits(table, f, seed=3, retain_eval_max=50)
 
 

@@ -68,7 +68,12 @@ def test_dry_run_plans_every_stage_with_the_seed(tmp_path, capsys):
     assert cmds[0][1:4] == ["data", "build", "--scale"] and "mini" in cmds[0]
     assert cmds[1][1:3] == ["model", "tiny"] and "qwen2_vl" in cmds[1]
     assert cmds[2][1] == "finetune" and "finetune_train" in cmds[2]
-    runs = cmds[3:-1]
+    goals = cmds[3:5]                         # one Goal model per target, beside the fine-tune (one thread each)
+    assert [c[c.index("--setting") + 1] for c in goals] == ["person_forget20", "event_forget20"]
+    for c in [cmds[2], *goals]:
+        assert "train.threads=1" in c and c[c.index("--model") + 1] == str(out / "tiny-qwen2-vl")
+    assert all("goal_train" in c for c in goals)
+    runs = cmds[5:-1]
     assert [c[c.index("--out") + 1] for c in runs] == [
         str(out / "adapters" / n) for n in ("ga-person_forget20", "ga-event_forget20", "npo-person_forget20", "npo-event_forget20")]
     for c in runs:
@@ -77,9 +82,13 @@ def test_dry_run_plans_every_stage_with_the_seed(tmp_path, capsys):
     ev = shlex.join(cmds[-1])
     assert cmds[-1][1] == "eval" and f"--adapters {out / 'adapters'}" in ev and "--include-base" in ev
     assert f"--output {out / 'eval'}" in ev
+    assert f"--full-models {out / 'goals' / 'goal-person_forget20'},{out / 'goals' / 'goal-event_forget20'}" in ev
 
     cmds = _plan(capsys, "--out", str(out), "--seed", "7", "--skip-eval")
-    assert len(cmds) == 3 + 5 * 2 and all(c[1] != "eval" for c in cmds)  # default: 5 methods x person,event
+    assert len(cmds) == 3 + 2 + 5 * 2 and all(c[1] != "eval" for c in cmds)  # default: 5 methods x person,event
+    cmds = _plan(capsys, "--out", str(out), "--seed", "7", "--goals", "none")
+    assert len(cmds) == 3 + 5 * 2 + 1 and "--full-models" not in shlex.join(cmds[-1])
+    assert "train.threads=1" not in cmds[2]   # alone, the fine-tune takes both threads
 
 
 def test_resume_skips_complete_stages_and_checks_seed(tmp_path, capsys):
@@ -92,7 +101,7 @@ def test_resume_skips_complete_stages_and_checks_seed(tmp_path, capsys):
     assert "--seed 3" in capsys.readouterr().err
     assert demo("--out", str(out), "--seed", "3", "--methods", "ga", "--targets", "person", "--skip-eval", "--dry-run") == 0
     lines = capsys.readouterr().out.splitlines()
-    assert [("would be skipped" in line) for line in lines] == [True, True, False, False]
+    assert [("would be skipped" in line) for line in lines] == [True, True, False, False, False]
     # --overwrite plans every stage again (and ignores the old seed)
     assert demo("--out", str(out), "--seed", "4", "--overwrite", "--skip-eval", "--dry-run") == 0
     assert "skipped" not in capsys.readouterr().out
@@ -112,7 +121,7 @@ def test_a_failed_eval_is_never_taken_for_finished(tmp_path, capsys, mini_data_d
     shutil.copytree(tiny_qwen2_vl_dir, root / "finetuned")      # stands in for the fine-tune (minutes)
     (root / "eval").mkdir()
     (root / "eval" / "summary.md").write_text("| adapter |\n|---|\n")    # left by an earlier, failed eval
-    args = ["--out", str(root), "--seed", "0", "--methods", "ga", "--targets", "person", "--steps", "1"]
+    args = ["--out", str(root), "--seed", "0", "--methods", "ga", "--targets", "person", "--steps", "1", "--goals", "none"]
     os.environ["PEBENCH_FORGET"] = "forget99"                   # makes `pebench eval` exit 2
     try:
         assert demo(*args) == 2
@@ -128,7 +137,7 @@ def test_a_failed_eval_is_never_taken_for_finished(tmp_path, capsys, mini_data_d
     assert rec["exit_code"] == 0 and not rec["adopted"] and rec["seconds"] > 0
 
     # a changed command (another --steps) is a new identity: the record no longer counts
-    assert demo(*args[:-1], "2", "--dry-run") == 2             # refused: the adapter was trained with 1 step
+    assert demo(*args[:-3], "2", "--goals", "none", "--dry-run") == 2   # refused: the adapter was trained with 1 step
     assert "was trained with --steps 1" in capsys.readouterr().err
 
 

@@ -3,6 +3,7 @@ adapters) against separate `lmms-eval --model vllm_lora` runs and against transf
 the checks that must stop a sweep before any scoring starts."""
 from __future__ import annotations
 
+import csv
 import glob
 import json
 import math
@@ -195,6 +196,20 @@ def test_sweep_adapter_and_model_names_that_look_like_numbers(swept, sweep, fine
         _, want = _results(swept[0] / old)
         assert {t: {d: _prediction(s) for d, s in v.items()} for t, v in got.items()} == \
                {t: {d: _prediction(s) for d, s in v.items()} for t, v in want.items()}, new
+
+
+@pytest.mark.slow
+def test_a_full_model_row_equals_the_base_row_of_the_same_model(swept, finetuned, mini_data_dir, tmp_path):
+    link = tmp_path / "finetune-again"
+    link.symlink_to(finetuned, target_is_directory=True)
+    out = tmp_path / "eval"
+    proc = run_cli("pebench", "eval", "--full-models", str(link), "--model-args", f"model={finetuned},{ENGINE_ARGS}",
+                   "--limit", str(LIMIT), "--output", str(out), "--seed", "0", env=_env(mini_data_dir))
+    assert "scoring full model finetune-again" in proc.stderr
+    assert _metrics(_results(out / "finetune-again")[0]) == _metrics(_results(swept[0] / "base")[0])
+    rows = list(csv.DictReader((out / "summary.csv").open()))
+    assert [(r["adapter"], r["method"]) for r in rows] == [("finetune-again", "finetune")]
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]     # no temporary folder left
 
 
 @pytest.mark.slow

@@ -92,7 +92,7 @@ def test_data_folder_of_another_schema(tmp_path, monkeypatch, kind):
     elif kind == "no_meta":
         (d / "train.parquet").write_bytes(b"PAR1")
     else:
-        (d / "meta.json").write_text(json.dumps({"schema_version": 1}))
+        (d / "meta.json").write_text(json.dumps({"schema_version": 2}))
     monkeypatch.setenv("PEBENCH_DATA", str(d))
     with pytest.raises(UserError) as e:
         dr.task_rows("person", "forget")

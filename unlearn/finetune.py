@@ -22,6 +22,7 @@ from . import common, steps
 from .lora import wrap_lora
 from pebench_core import config as C
 from pebench_core import hashing
+from pebench_core.names import FINETUNE_META_FILE
 
 SPLITS = ("finetune_train", "goal_train")
 
@@ -168,4 +169,4 @@ def _save(model, processor, model_dir: Path, out: Path, meta: dict, overwrite: b
         if (model_dir / "model_card.json").is_file():
             (tmp / "model_card.json").write_text((model_dir / "model_card.json").read_text())
         to_vllm_layout(tmp)
-        (tmp / "pebench_finetune.json").write_text(json.dumps(meta, indent=1, default=str))
+        (tmp / FINETUNE_META_FILE).write_text(json.dumps(meta, indent=1, default=str))

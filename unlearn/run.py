@@ -107,7 +107,7 @@ def run_unlearning(method: str, target: str, forget: str, model: str, data: str,
 def _check_data(dsm, data, cfg, setting: str, target: str, meth) -> tuple[str, str]:
     """(forget split, retain split) after checking there is something to forget."""
     forget_split = C.get(cfg, "data.forget_split", "forget")
-    retain_split = C.get(cfg, "data.retain_split", "goal_train")
+    retain_split = C.get(cfg, "data.retain_split", "retain_train")
     concepts = _concepts(target)
     n_forget = sum(1 for c in dsm.qa(setting, forget_split)["concept"] if c in concepts)
     if n_forget == 0:
@@ -122,7 +122,7 @@ def _rows(dsm, data, cfg, setting, target, meth, encoder, seed):
     from . import data as D
     from .data import refusals
 
-    forget_split, retain_split = C.get(cfg, "data.forget_split", "forget"), C.get(cfg, "data.retain_split", "goal_train")
+    forget_split, retain_split = C.get(cfg, "data.forget_split", "forget"), C.get(cfg, "data.retain_split", "retain_train")
     concepts = _concepts(target)
     t0 = time.time()
     f_rows = D.load_rows(dsm.split(setting, forget_split), encoder, keep=lambda r: r["concept"] in concepts)

@@ -7,7 +7,12 @@ Pure functions (no I/O). Decisions (the paper does not publish them):
 - Evaluation splits (forget, generality, retain, scope) hold one paraphrase per image and concept:
   template = CRC32("seed:image_id:concept") modulo the number of templates that image has for the
   concept, so every split asks the same paraphrase for the same image and concept.
-- ``retain`` keeps at most ``retain_eval_max`` rows: a seeded sample, kept in table order.
+- Retain evaluation and the unlearning retain pool D_r are disjoint by (person, event) pair: a seeded
+  half of the clean pairs (fewer when ``retain_eval_max`` rows need fewer pairs) are *retain-eval
+  pairs*; ``retain`` asks about their training views (one template, at most ``retain_eval_max`` rows,
+  a seeded sample), and ``retain_train`` (D_r) holds every row of the OTHER clean pairs' training
+  views. No image of a retain-eval pair, in any view, is ever in D_r. ``goal_train`` keeps every
+  clean pair (the Goal model knows what the Finetune model knows, minus the forget targets).
 - ``common/pope``: ``pope_eval_max // 2`` seeded held-out images (all if fewer), one yes and one no
   question each (template chosen like the eval template among the yes / the no rows).
 - Rows of every split are in qa-table order.
@@ -21,10 +26,11 @@ import numpy as np
 FORGET_LEVELS = {"forget05": 5, "forget10": 10, "forget20": 20}
 TARGETS = ["person", "event", "both"]
 SETTINGS = [f"{t}_{lvl}" for t in TARGETS for lvl in FORGET_LEVELS]
-SPLITS = ["forget", "generality", "retain", "scope", "goal_train"]
+SPLITS = ["forget", "generality", "retain", "scope", "goal_train", "retain_train"]
 COMMON_SPLITS = ["finetune_train", "pope"]
 DEFAULT_SETTING = "person_forget10"
 RETAIN_EVAL_MAX = 1000
+RETAIN_EVAL_PAIR_SHARE = 0.5   # at most this share of the clean (person, event) pairs is held out of D_r
 POPE_EVAL_MAX = 1000
 
 
@@ -92,15 +98,31 @@ def compute_splits(qa: dict[str, list], forget_ids: dict[str, dict[str, list[str
         setting_q = (is_p & bool(f["person"])) | (is_e & bool(f["event"]))
         out[(setting, "forget")] = idx(train & target_q & ev)
         out[(setting, "generality")] = idx(heldout & target_q & ev)
-        retain = np.flatnonzero(train & clean & setting_q & ev)
+        eval_pair = _retain_eval_pairs(person, event, train & clean, train & clean & setting_q & ev, retain_eval_max, seed, si)
+        retain = np.flatnonzero(train & eval_pair & setting_q & ev)
         if len(retain) > retain_eval_max:
             pick = np.random.default_rng([seed, 21, si]).choice(len(retain), retain_eval_max, replace=False)
             retain = retain[np.sort(pick)]
         out[(setting, "retain")] = retain.tolist()
+        out[(setting, "retain_train")] = idx(train & clean & ~eval_pair)
         other_q = (is_e & in_fp & ~in_fe) | (is_p & in_fe & ~in_fp)
         out[(setting, "scope")] = idx(train & other_q & ev)
         out[(setting, "goal_train")] = idx(train & clean)
     return out
+
+
+def _retain_eval_pairs(person, event, pool, eval_rows, retain_eval_max, seed, si) -> np.ndarray:
+    """Row mask of the retain-eval (person, event) pairs: a seeded sample of the pairs in ``pool``,
+    as many as ``retain_eval_max`` rows need and at most ``RETAIN_EVAL_PAIR_SHARE`` of them, so that
+    D_r keeps the rest."""
+    pair = person.astype(np.int64) * (int(event.max(initial=0)) + 1) + event
+    pairs = np.unique(pair[pool])
+    if len(pairs) == 0:
+        return np.zeros(len(pair), dtype=bool)
+    per_pair = max(1, int(eval_rows.sum()) // len(pairs))
+    n = max(1, min(int(len(pairs) * RETAIN_EVAL_PAIR_SHARE), -(-retain_eval_max // per_pair)))
+    chosen = np.random.default_rng([seed, 22, si]).choice(len(pairs), n, replace=False)
+    return np.isin(pair, pairs[chosen]) & pool
 
 
 def _pope_eval(qa, mask, seed, pope_eval_max):

@@ -31,7 +31,7 @@ from pebench_core.atomic import atomic_dir
 from pebench_core.errors import UserError
 from . import splits as S
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2   # 2: retain_train split (D_r disjoint from retain eval); mini has 16 events
 
 PEOPLE_COLUMNS = ["person_id", "name", "first_name", "last_name", "gender", "age", "occupation_category",
                   "occupation", "city", "region", "appearance"]

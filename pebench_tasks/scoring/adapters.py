@@ -30,6 +30,60 @@ class Adapter:
     meta: AdapterMeta | None = field(default=None, compare=False, hash=False)   # None: not from `unlearn run`
 
 
+@dataclass(frozen=True)
+class RowMeta:
+    """What a summary row says about a full model (the fields it shares with AdapterMeta)."""
+    method: str                         # "goal" | "finetune" | "model"
+    target: str                         # person | event | both | "" (knows everything)
+    forget: str
+    seed: int | str
+
+
+@dataclass(frozen=True)
+class FullModel:
+    """A complete model scored beside the adapters in its own engine (the Goal models, a Finetune
+    model that is not the adapters' base, any other checkpoint)."""
+    name: str
+    path: Path
+    meta: RowMeta
+    setting: str | None                 # e.g. person_forget10 for a Goal model; None: the sweep's choice
+
+
+def full_models(spec: str | list) -> list[FullModel]:
+    """Full models from a comma-separated list of model folders. A Goal model (``unlearn finetune
+    --split goal_train``) is scored on its own setting, read from its pebench_finetune.json."""
+    items = [s for s in (spec.split(",") if isinstance(spec, str) else [os.fspath(s) for s in spec]) if str(s).strip()]
+    out = []
+    for item in items:
+        path = Path(str(item).strip()).expanduser().resolve()
+        if not (path / "config.json").is_file():
+            raise UserError(f"--full-models {path}: not a model folder (no config.json)")
+        info = {}
+        f = path / names.FINETUNE_META_FILE
+        if f.is_file():
+            try:
+                info = json.loads(f.read_text())
+            except (OSError, json.JSONDecodeError) as e:
+                raise UserError(f"{f}: unreadable ({e}); re-run `unlearn finetune` for this model") from None
+        setting = info.get("setting") if info.get("stage") == "goal" else None
+        target, _, forget = (setting or "").partition("_")
+        if setting and (target not in names.TARGETS or forget not in names.FORGET_SIZES):
+            raise UserError(f"{f}: setting {setting!r} is not a forget setting such as person_forget10")
+        meta = RowMeta(method=info.get("stage") or "model", target=target, forget=forget, seed=info.get("seed", ""))
+        out.append(FullModel(_name(path, None), path, meta, setting))
+    return out
+
+
+def check_names(adapters: list, models: list) -> None:
+    """Every row has its own results folder; ``base`` is the base model's."""
+    all_names = [a.name for a in adapters] + [m.name for m in models]
+    dup = sorted({n for n in all_names if all_names.count(n) > 1})
+    if dup:
+        raise UserError(f"two adapters or models share the name {dup[0]!r} (results go to <output>/<name>); rename one folder")
+    if BASE_NAME in all_names:
+        raise UserError(f"an adapter or model folder is named {BASE_NAME!r}, which is reserved for the base model row; rename it")
+
+
 def engine_rank(rank: int) -> int:
     """The smallest ``max_lora_rank`` vLLM accepts that serves ``rank``."""
     try:
@@ -75,12 +129,7 @@ def discover(spec: str | os.PathLike | list) -> list[Adapter]:
         if not subs:
             raise UserError(f"adapter {path}: no adapter_config.json in it or below; is it an `unlearn run` output or sweep folder?")
         found += [Adapter(_name(s, path), s, _rank(s), _meta(s)) for s in subs]
-    names = [a.name for a in found]
-    dup = sorted({n for n in names if names.count(n) > 1})
-    if dup:
-        raise UserError(f"two adapters share the name {dup[0]!r} (results go to <output>/<name>); rename one folder")
-    if BASE_NAME in names:
-        raise UserError(f"an adapter folder is named {BASE_NAME!r}, which is reserved for the base model row; rename it")
+    check_names(found, [])
     return found
 
 

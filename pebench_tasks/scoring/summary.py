@@ -47,7 +47,7 @@ def summary_row(name: str, adapter, results_path: Path) -> dict:
     row = {"adapter": name, "method": meta.method if meta else ("" if adapter else "none"),
            "target": meta.target if meta else "", "forget": meta.forget if meta else "", "seed": meta.seed if meta else "",
            "setting": "/".join(sorted(set(settings.values()))), "results": str(results_path)}
-    own = own_columns(meta.target if meta else None)
+    own = own_columns(meta.target if meta is not None and meta.target else None)
     for metric, task in COLUMNS:
         value = res.get("results", {}).get(task, {}).get(f"{metric},none")
         row[metric] = value if isinstance(value, (int, float)) and metric in own else None

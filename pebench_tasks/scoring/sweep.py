@@ -9,6 +9,10 @@
    a ``VLLMLoRA`` instance bound to the store: objects, never an id in a model-args string.
 4. Results land in ``<output>/<adapter>/`` atomically (temporary folder, then rename);
    ``summary.csv`` / ``summary.md`` hold one row per adapter.
+5. Full models (``--full-models``: the Goal models, the upper bound of every table) are scored
+   each in its own engine, in a child process (two vLLM engines in one process are not safe on
+   CPU), with the same backend and generation settings as the base row; a Goal model on its own
+   setting.
 
 The forget setting an adapter is scored on comes from its ``pebench_unlearn.json`` (target and
 forget size, e.g. ``both_forget20``) unless ``PEBENCH_SETTING``/``PEBENCH_FORGET`` are set;
@@ -60,6 +64,7 @@ class SweepSpec:
     max_lora_rank: int | None = None
     max_loras: int | None = None
     seed: int = 0
+    full_models: list[A.FullModel] = field(default_factory=list)
 
 
 def results_file(folder: Path) -> Path | None:
@@ -72,6 +77,12 @@ def _setting_of(adapter: A.Adapter | None, env=os.environ) -> tuple[str, str] | 
     if adapter is None or adapter.meta is None or env.get("PEBENCH_SETTING") or env.get("PEBENCH_FORGET"):
         return None
     return data_resolve._parse_setting(adapter.meta.setting, adapter.meta.forget)
+
+
+def _model_setting(model: A.FullModel, env=os.environ) -> tuple[str, str] | None:
+    if model.setting is None or env.get("PEBENCH_SETTING") or env.get("PEBENCH_FORGET"):
+        return None
+    return data_resolve._parse_setting(model.setting, model.meta.forget)
 
 
 def _groups(adapters: list[A.Adapter], include_base: bool) -> list[tuple[tuple | None, list]]:
@@ -153,8 +164,13 @@ def run_sweep(spec: SweepSpec) -> SweepReport:
                 report.generated += store.generated
         with contextlib.suppress(OSError):
             work.rmdir()
+    for m in spec.full_models:
+        if results_file(spec.output / m.name) is not None:
+            report.skipped.append(m.name)
+            continue
+        report.problems += [f"{m.name}: {p}" for p in _score_full_model(spec, m)]
 
-    report.rows = collect_rows(spec.output, groups)
+    report.rows = collect_rows(spec.output, groups) + collect_model_rows(spec.output, spec.full_models)
     from .summary import write_summary
 
     write_summary(spec.output, report.rows)
@@ -178,6 +194,45 @@ def _evaluate_atomic(lm, opts: EvalOptions, record: dict, out: Path, tm) -> list
         shutil.rmtree(out)
     tmp.rename(out)
     return []
+
+
+def _score_full_model(spec: SweepSpec, model: A.FullModel) -> list[str]:
+    """``model`` as the base row of a one-model sweep in a child process, its results moved to
+    ``<output>/<model.name>``. Returns problems ([] on success)."""
+    import multiprocessing as mp
+
+    setting = _model_setting(model)
+    print(f"scoring full model {model.name} ({model.setting or 'sweep setting'}) in its own engine", file=sys.stderr, flush=True)
+    spec.output.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{model.name}.tmp-", dir=spec.output))
+    child = SweepSpec(model=str(model.path), adapters=[], output=tmp, options=spec.options, include_base=True,
+                      llm_kwargs=spec.llm_kwargs, max_new_tokens=spec.max_new_tokens, chunk_size=spec.chunk_size,
+                      chat_template=spec.chat_template, seed=spec.seed)
+    try:
+        proc = mp.get_context("spawn").Process(target=_full_model_child, args=(child, setting))
+        proc.start()
+        proc.join()
+        base = tmp / A.BASE_NAME
+        if proc.exitcode != 0 or results_file(base) is None:
+            return [f"scoring failed (exit {proc.exitcode}); see the messages above"]
+        base.rename(spec.output / model.name)
+        return []
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _full_model_child(spec: SweepSpec, setting) -> None:
+    with _selected(setting):
+        report = run_sweep(spec)
+    for p in report.problems:
+        print(f"error: {p}", file=sys.stderr)
+    sys.exit(1 if report.problems else 0)
+
+
+def collect_model_rows(output: Path, models: list[A.FullModel]) -> list[dict]:
+    from .summary import summary_row
+
+    return [summary_row(m.name, m, f) for m in models if (f := results_file(output / m.name)) is not None]
 
 
 def collect_rows(output: Path, groups) -> list[dict]:

@@ -1,0 +1,43 @@
+"""Full models beside adapters in `pebench eval` (issue: the Goal model is never scored): a full
+model of person_forget10 bounds the table from above while the Finetune model bounds it from below
+(a full model's row equals the base row of the same model: tests/test_scoring.py)."""
+from __future__ import annotations
+
+import csv
+
+import pytest
+from conftest import GOAL_SETTING, run_cli
+from test_scoring import ENGINE_ARGS, _env
+
+from pebench_tasks.scoring import adapters as A
+
+
+def test_full_models_read_their_setting_and_refuse_clashing_names(tmp_path, finetuned):
+    (tmp_path / "m").mkdir()
+    with pytest.raises(Exception, match="not a model folder"):
+        A.full_models(str(tmp_path / "m"))
+    [m] = A.full_models(str(finetuned))
+    assert (m.meta.method, m.meta.target, m.setting) == ("finetune", "", None)
+    with pytest.raises(Exception, match="share the name"):
+        A.check_names([A.Adapter(m.name, m.path, 8)], [m])
+
+
+@pytest.mark.slow
+def test_goal_model_bounds_the_person_table(goal_person, finetuned, mini_data_dir, tmp_path):
+    """Goal (never saw the forget persons) vs Finetune (saw everything) on person_forget10, all rows."""
+    out = tmp_path / "eval"
+    run_cli("pebench", "eval", "--include-base", "--full-models", str(goal_person), "--tasks", "pebench_person",
+            "--model-args", f"model={finetuned},{ENGINE_ARGS}", "--output", str(out), "--seed", "0",
+            env=_env(mini_data_dir))
+    rows = {r["adapter"]: r for r in csv.DictReader((out / "summary.csv").open())}
+    goal, ft = rows[goal_person.name], rows["base"]
+    assert (goal["method"], goal["target"], goal["forget"], goal["setting"]) == ("goal", "person", "forget10", GOAL_SETTING)
+    num = {k: {c: float(r[c]) for c in ("person_efficacy", "person_generality", "person_retain")} for k, r in
+           (("goal", goal), ("ft", ft))}
+    print(num)
+    # the Finetune model knows the forget persons, the Goal model cannot name them
+    assert num["ft"]["person_efficacy"] <= 15 and num["goal"]["person_efficacy"] >= 95, num
+    assert num["goal"]["person_generality"] >= 90, num
+    # what the Goal model keeps is what the Finetune model knows (the retain persons)
+    assert abs(num["goal"]["person_retain"] - num["ft"]["person_retain"]) <= 8, num
+    assert float(goal["person_forget_true"]) <= 0.05 and float(goal["person_forget_other"]) >= 0.5, goal
