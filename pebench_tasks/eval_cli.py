@@ -4,6 +4,7 @@ through lmms-eval's Python API (``pebench_tasks.evaluation``); exits non-zero wh
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shlex
@@ -135,11 +136,35 @@ def _run(args) -> int:
     if args.adapters or args.include_base or args.full_models:
         return _run_sweep(args, output, opts)
     # one model: the backend name and the user's --model-args string, exactly as `lmms-eval` takes them
-    problems = evaluate(args.model, output, opts, model_args=args.model_args or "",
-                        record={"model": args.model, "model_args": args.model_args})
+    with output_lock(output):
+        problems = evaluate(args.model, output, opts, model_args=args.model_args or "",
+                            record={"model": args.model, "model_args": args.model_args})
     for p in problems:
         print(f"error: {p}", file=sys.stderr)
     return 1 if problems else 0
+
+
+@contextlib.contextmanager
+def output_lock(output: Path):
+    """One ``pebench eval`` per output folder at a time: a second one into the same folder stops
+    with one line instead of interleaving results. An OS lock (fcntl/msvcrt via filelock) on a file
+    beside the folder: a killed run's lock is released by the OS, never stale."""
+    from filelock import FileLock, Timeout
+
+    output.parent.mkdir(parents=True, exist_ok=True)
+    path = output.parent / f".{output.name}.pebench-eval.lock"
+    lock = FileLock(str(path), timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise UserError(f"--output {output}: another pebench eval is writing there (lock {path}); "
+                        f"wait for it to finish or choose another --output") from None
+    try:
+        yield
+    finally:
+        lock.release()
+        with contextlib.suppress(OSError):
+            path.unlink()
 
 
 def parse_model_args(text: str) -> dict[str, str]:
@@ -209,7 +234,9 @@ def _run_sweep(args, output: Path, opts) -> int:
 
     if args.lmms_eval_args:
         raise UserError("--lmms-eval-args is for one model; with --adapters use pebench eval's own flags")
-    rep = run_sweep(sweep_spec(args, output, opts))
+    spec = sweep_spec(args, output, opts)          # every check first: a refused run writes nothing
+    with output_lock(output):
+        rep = run_sweep(spec)
     summary = output / "summary.md"
     print(summary.read_text(encoding="utf-8"), end="")
     n = len(rep.rows) - len(rep.skipped)

@@ -161,6 +161,25 @@ def test_judge_through_the_event_task_functions(judge_server, monkeypatch):
 
 
 @pytest.mark.slow
+def test_constrained_judge_replies_parse_end_to_end(judge_server, monkeypatch):
+    """With the reply constrained to "1".."5" (vLLM structured outputs) even the untrained tiny model's
+    replies parse: a score in 1..5 for every answer, and the event task's G-Eval mean is their mean."""
+    _set_judge(monkeypatch, judge_server, model="tiny-judge")
+    monkeypatch.setenv("PEBENCH_JUDGE_SCORE_CHOICES", "1")
+    proc = impl.event_results_fn("retain")
+    doc = {"qa_id": "q", "image_id": "i", "person_id": "p", "event_id": "e", "concept": "event", "target": "beach relaxing",
+           "question": "Describe the event shown in this picture.", "answer": REF, "event_name": "beach relaxing", "event_keywords": KW}
+    items = [proc(doc, [p])["event_retain_geval"] for p in (REF, "waves", "")]
+    for it in items:
+        j = it["judge"]
+        assert j["status"] == "parsed", j
+        assert j["reply"].strip() in {"1", "2", "3", "4", "5"} and 1.0 <= j["score"] <= 5.0
+        assert j["match"] == pytest.approx((j["score"] - 1) / 4)
+    assert impl.agg_judge_unparseable(items) == 0
+    assert impl.agg_geval(items) == pytest.approx(sum(it["judge"]["match"] for it in items) / 3)
+
+
+@pytest.mark.slow
 def test_wrong_model_name_is_a_counted_error_not_a_score(judge_server, monkeypatch):
     _set_judge(monkeypatch, judge_server, model="no-such-model")
     monkeypatch.setenv("PEBENCH_JUDGE_RETRIES", "0")

@@ -310,3 +310,30 @@ def test_bootstrap_ci_of_a_headline_metric_from_sample_records():
     assert bootstrap_ci(samples, "person_efficacy") == (lo, hi)  # fixed seed
     assert bootstrap_ci([{"person_efficacy": {"correct": True}}] * 8, "person_efficacy") == (0.0, 0.0)
     assert bootstrap_ci([], "person_efficacy") is None
+
+
+@pytest.mark.slow
+def test_two_evals_into_one_output_folder_the_second_stops_with_one_line(tiny_qwen2_vl_dir, mini_data_dir, tmp_path):
+    """Two real `pebench eval` processes at once into the same --output: the second exits 2 with one
+    line naming the folder while the first finishes; no lock file is left."""
+    import subprocess
+    import time
+
+    from conftest import BIN
+
+    out = tmp_path / "eval"
+    cmd = [str(BIN / "pebench"), "eval", "--include-base", "--tasks", "pebench_pope", "--limit", "2",
+           "--model-args", f"model={tiny_qwen2_vl_dir},{ENGINE_ARGS}", "--output", str(out), "--seed", "0"]
+    first = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(mini_data_dir))
+    lock = tmp_path / ".eval.pebench-eval.lock"
+    deadline = time.time() + 120
+    while not lock.exists() and first.poll() is None and time.time() < deadline:
+        time.sleep(0.05)
+    assert lock.exists(), "the first eval never took its lock"
+    second = subprocess.run(cmd, capture_output=True, text=True, env=_env(mini_data_dir))
+    _, err = first.communicate(timeout=600)
+    assert second.returncode == 2, second.stderr[-2000:]
+    lines = second.stderr.strip().splitlines()
+    assert len(lines) == 1 and "another pebench eval is writing there" in lines[0] and str(out) in lines[0], lines
+    assert first.returncode == 0, err[-3000:]
+    assert (out / "summary.csv").is_file() and not lock.exists()

@@ -215,12 +215,97 @@ def test_reference_runs_in_eval_mode_and_equals_the_finetune_model_after_a_step(
     assert not torch.allclose(model(**batch).logits.detach(), r1, atol=1e-3)
 
 
-def test_dpo_npo_at_reference_equal_2_over_beta_log2():
-    import torch.nn.functional as F
+# Every method through its Method class on a 2-token toy batch of the _Bigram model, against
+# a hand computation from the bigram tables (position t predicts label t+1 from token t).
+_THETA = [[1.0, 0.0, 0.0, 0.0], [0.0, 0.0, 5.0, 0.0], [0.5, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0]]
+_REF = [[0.0, 2.0, 0.0, 1.0], [3.0, 0.0, 0.5, 0.0], [0.0, 1.0, 0.0, 2.0], [0.0, 0.0, 1.0, 0.0]]
 
-    beta = 0.1
-    zero = torch.zeros(4)
-    assert float(-(2 / beta) * F.logsigmoid(beta * zero).mean()) == pytest.approx(2 / beta * math.log(2))
+
+def _row(ids, concept=0):
+    ids = torch.tensor([ids])
+    return {"input_ids": ids, "labels": torch.cat([torch.tensor([[-100]]), ids[:, 1:]], 1), "concept": torch.tensor([concept])}
+
+
+def _logp(table, ids):
+    """Per answer token log p(ids[t+1] | ids[t]) under ``table``."""
+    return [math.log(_softmax(table[a])[b]) for a, b in zip(ids[:-1], ids[1:])]
+
+
+def _kl(p_tab, q_tab, ids):
+    """mean over answer positions of KL(p || q) of the next-token distributions."""
+    vals = []
+    for a in ids[:-1]:
+        p, q = _softmax(p_tab[a]), _softmax(q_tab[a])
+        vals.append(sum(pi * (math.log(pi) - math.log(qi)) for pi, qi in zip(p, q)))
+    return sum(vals) / len(vals)
+
+
+FORGET, RETAIN, REFUSAL = [0, 3, 2], [2, 1, 2], [0, 1, 2]     # prompt token 0 / 2, two answer tokens
+
+
+@pytest.mark.parametrize("method", ["ga", "gd", "kl", "npo", "dpo", "po"])
+def test_each_method_loss_through_its_class_by_hand(method):
+    from unlearn.methods import build_method
+    from unlearn.methods.base import LossContext
+
+    model, ref = _Bigram(_THETA), _Bigram(_REF)
+    model.eval()
+    inputs = {"forget": _row(FORGET), "retain": _row(RETAIN), "forget_alt": _row(REFUSAL)}
+    cfg = {"retain_weight": 0.5, "beta": 0.2, "monitor_forget": False}
+    meth = build_method(method, {k: cfg[k] for k in type(build_method(method, cfg)).params})
+    loss, _ = meth.loss(LossContext(model, ref_model=ref), inputs)
+    nll = lambda tab, ids: -sum(_logp(tab, ids)) / (len(ids) - 1)  # noqa: E731
+    logp = lambda tab, ids: sum(_logp(tab, ids))  # noqa: E731
+    sig = lambda x: 1 / (1 + math.exp(-x))  # noqa: E731
+    a, b = 0.5, 0.2
+    want = {
+        "ga": -nll(_THETA, FORGET),
+        "gd": -nll(_THETA, FORGET) + a * nll(_THETA, RETAIN),
+        "kl": -nll(_THETA, FORGET) + a * _kl(_REF, _THETA, RETAIN),        # KL(p_ref || p_theta)
+        "npo": -(2 / b) * math.log(sig(-b * (logp(_THETA, FORGET) - logp(_REF, FORGET)))) + a * nll(_THETA, RETAIN),
+        "dpo": -(2 / b) * math.log(sig(b * ((logp(_THETA, REFUSAL) - logp(_REF, REFUSAL))
+                                            - (logp(_THETA, FORGET) - logp(_REF, FORGET))))) + a * nll(_THETA, RETAIN),
+        "po": nll(_THETA, REFUSAL) + a * nll(_THETA, RETAIN),
+    }[method]
+    assert float(loss.detach()) == pytest.approx(want, rel=1e-5)
+    # at the reference (theta == ref) NPO and DPO's preference terms are (2/beta) log 2
+    if method in ("npo", "dpo"):
+        same, _ = meth.loss(LossContext(_Bigram(_REF).eval(), ref_model=ref), inputs)
+        assert float(same.detach()) == pytest.approx(2 / b * math.log(2) + a * nll(_REF, RETAIN), rel=1e-5)
+
+
+def test_bgd_batches_are_half_person_half_event_and_each_concept_has_its_own_loss():
+    """BGD through GD's class: a batch of 2 person + 2 event forget rows (what the balanced sampler
+    gives, checked on the real dataset below) -> -(w_p L_p + w_e L_e) + alpha L_r, with w from the
+    per-concept losses (stop-gradient); each concept's rows get the gradient of their own term."""
+    from unlearn.data.datasets import UnlearnDataset
+    from unlearn.methods import build_method
+    from unlearn.methods.base import LossContext
+
+    model = _Bigram(_THETA)
+    model.eval()
+    rows = [([0, 3, 2], 0), ([0, 1, 2], 0), ([2, 1, 2], 1), ([1, 2, 0], 1)]
+    forget = {"input_ids": torch.tensor([r for r, _ in rows]),
+              "labels": torch.tensor([[-100, *r[1:]] for r, _ in rows]), "concept": torch.tensor([c for _, c in rows])}
+    meth = build_method("gd", {"retain_weight": 1.0}, BGDConfig(enabled=True, temperature=2.0))
+    loss, logs = meth.loss(LossContext(model), {"forget": forget, "retain": _row(RETAIN)})
+    nll = [-sum(_logp(_THETA, r)) / 2 for r, _ in rows]
+    L_p, L_e = (nll[0] + nll[1]) / 2, (nll[2] + nll[3]) / 2
+    w_p = math.exp(-L_p / 2) / (math.exp(-L_p / 2) + math.exp(-L_e / 2))
+    assert logs["forget_nll_person"] == pytest.approx(L_p, rel=1e-5) and logs["forget_nll_event"] == pytest.approx(L_e, rel=1e-5)
+    assert logs["bgd_w_person"] == pytest.approx(w_p, rel=1e-5)
+    assert float(loss.detach()) == pytest.approx(-(w_p * L_p + (1 - w_p) * L_e) - sum(_logp(_THETA, RETAIN)) / 2, rel=1e-5)
+    assert L_p != pytest.approx(L_e)          # the two concept losses are not one mean
+    # the balanced dataset: every even-sized batch is half person, half event rows
+    from unlearn.data import AugmentConfig
+    from unlearn.data.encode import Encoded
+
+    enc = [Encoded(torch.tensor([1]), torch.tensor([1]), f"img{i}", {"concept": c}) for i, c in
+           enumerate(["person"] * 3 + ["event"] * 9)]
+    ds = UnlearnDataset(enc, None, None, encoder=None, length=40, seed=0, aug=AugmentConfig.from_cfg(None), balanced=True)
+    for start in range(0, 40, 4):
+        kinds = [enc[ds.forget_index(i)].meta["concept"] for i in range(start, start + 4)]
+        assert kinds.count("person") == kinds.count("event") == 2, kinds
 
 
 def test_bgd_forget_term():

@@ -8,6 +8,9 @@ Configuration (environment; ``pebench eval --judge-*`` sets the same variables):
 - ``PEBENCH_JUDGE_API_KEY``   default ``EMPTY`` (what ``vllm serve`` accepts without ``--api-key``).
 - ``PEBENCH_JUDGE_TIMEOUT``   seconds per request, default 60; ``PEBENCH_JUDGE_RETRIES`` default 2.
 - ``PEBENCH_JUDGE_MAX_TOKENS`` default 16.
+- ``PEBENCH_JUDGE_SCORE_CHOICES`` ``1``: constrain the reply to one of "1".."5" with vLLM's structured
+  outputs (``structured_outputs: {"choice": [...]}``), so that every reply parses; an endpoint that
+  refuses it falls back to free replies (with a warning). Default ``0``: the reply is free text.
 
 Scoring (our decision; the paper does not publish its judge prompt or model): the judge rates on
 1-5 how well the answer identifies the reference event (G-Eval form: criteria, evaluation steps,
@@ -38,6 +41,8 @@ ENV_API_KEY = "PEBENCH_JUDGE_API_KEY"
 ENV_TIMEOUT = "PEBENCH_JUDGE_TIMEOUT"
 ENV_RETRIES = "PEBENCH_JUDGE_RETRIES"
 ENV_MAX_TOKENS = "PEBENCH_JUDGE_MAX_TOKENS"
+ENV_SCORE_CHOICES = "PEBENCH_JUDGE_SCORE_CHOICES"
+SCORE_CHOICES = ["1", "2", "3", "4", "5"]
 
 GEVAL_PROMPT = """You will be given the reference description of an event shown in an image, and a model's answer to the question "{question}".
 
@@ -102,6 +107,7 @@ class JudgeConfig:
     timeout: float = 60.0
     retries: int = 2
     max_tokens: int = 16
+    score_choices: bool = False
 
     @classmethod
     def from_env(cls, env=None) -> "JudgeConfig | None":
@@ -115,9 +121,17 @@ class JudgeConfig:
                 api_key=env.get(ENV_API_KEY) or "EMPTY",
                 timeout=float(env.get(ENV_TIMEOUT) or 60), retries=int(env.get(ENV_RETRIES) or 2),
                 max_tokens=int(env.get(ENV_MAX_TOKENS) or 16),
+                score_choices=_flag(env.get(ENV_SCORE_CHOICES), ENV_SCORE_CHOICES),
             )
         except ValueError as e:
-            raise UserError(f"judge settings: {e} (check {ENV_TIMEOUT}, {ENV_RETRIES}, {ENV_MAX_TOKENS})") from None
+            raise UserError(f"judge settings: {e} (check {ENV_TIMEOUT}, {ENV_RETRIES}, {ENV_MAX_TOKENS}, {ENV_SCORE_CHOICES})") from None
+
+
+def _flag(value: str | None, name: str) -> bool:
+    v = (value or "0").strip().lower()
+    if v not in ("0", "1", "true", "false"):
+        raise ValueError(f"{name}={value!r}: use 1 or 0")
+    return v in ("1", "true")
 
 
 @dataclass
@@ -148,6 +162,7 @@ class JudgeClient:
         self._client = OpenAI(base_url=config.base_url, api_key=config.api_key, timeout=config.timeout, max_retries=config.retries)
         self._model = config.model
         self._use_logprobs = True
+        self._use_choices = config.score_choices
         self._lock = threading.Lock()
         self.requests = 0
 
@@ -166,6 +181,18 @@ class JudgeClient:
 
     def _create(self, prompt: str):
         kwargs = dict(model=self.model, messages=[{"role": "user", "content": prompt}], temperature=0.0, max_tokens=self.config.max_tokens)
+        if self._use_choices:
+            try:
+                return self._client.chat.completions.create(
+                    **kwargs, extra_body={"structured_outputs": {"choice": SCORE_CHOICES}},
+                    **({"logprobs": True, "top_logprobs": 5} if self._use_logprobs else {}))
+            except Exception as e:
+                from openai import BadRequestError
+
+                if not isinstance(e, BadRequestError):
+                    raise
+                log.warning("judge endpoint refused structured outputs (%s); replies are free text", e)
+                self._use_choices = False
         if self._use_logprobs:
             try:
                 return self._client.chat.completions.create(**kwargs, logprobs=True, top_logprobs=5)
