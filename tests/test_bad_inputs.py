@@ -122,6 +122,7 @@ def _cases(w) -> list[tuple[str, list[str], dict, str]]:
          "PEBENCH_FORGET"),
         ("eval: bad PEBENCH_SETTING", ["pebench", "eval", "--model", "vllm_lora", *ev[2:]], {"PEBENCH_SETTING": "sideways"},
          "PEBENCH_SETTING"),
+        ("eval: --full-models not a model folder", [*ev, "--full-models", str(r / "missing")], {}, "not a model folder"),
         ("eval: PEBENCH_DATA not a folder", ["pebench", "eval", "--model", "vllm_lora", "--model-args", f"model={q}",
                                              "--output", new], {"PEBENCH_DATA": str(r / "not_a_folder")}, "not_a_folder"),
     ]

@@ -159,16 +159,22 @@ def set_threads(cfg: dict) -> None:
 
 
 def test_hook_callbacks() -> list:
-    """``PEBENCH_TEST_INTERRUPT_AT=k``: raise KeyboardInterrupt after optimizer step k, as Ctrl-C would
-    (tests of resume; checkpoints saved at earlier steps stay)."""
+    """Fault injection for the tests, after optimizer step k (before that step's checkpoint is saved):
+    ``PEBENCH_TEST_INTERRUPT_AT=k`` raises KeyboardInterrupt, as Ctrl-C would;
+    ``PEBENCH_TEST_KILL_AT=k`` sends this process SIGKILL, as a pre-empted job gets (nothing runs after)."""
     at = os.environ.get("PEBENCH_TEST_INTERRUPT_AT")
-    if not at:
+    kill = os.environ.get("PEBENCH_TEST_KILL_AT")
+    if not (at or kill):
         return []
+    import signal
+
     from transformers import TrainerCallback
 
-    class _Interrupt(TrainerCallback):
+    class _Fault(TrainerCallback):
         def on_step_end(self, args, state, control, **kw):
-            if state.global_step >= int(at):
+            if kill and state.global_step >= int(kill):
+                os.kill(os.getpid(), signal.SIGKILL)
+            if at and state.global_step >= int(at):
                 raise KeyboardInterrupt
 
-    return [_Interrupt()]
+    return [_Fault()]

@@ -1,0 +1,53 @@
+"""Fault injection with real processes and a real SIGKILL (a pre-empted job): `unlearn run` killed
+at three points (before its first checkpoint, just after one, one step before the end), then the
+same command again. It must finish, give the weights of an uninterrupted run, leave no work or
+temporary folder, and the folder of a killed run is never taken as a finished adapter."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+
+import pytest
+import torch
+from conftest import BIN
+
+STEPS, SAVE = 6, 2
+KILL_POINTS = (1, 3, 5)     # step 1: no checkpoint yet; 3: checkpoint-2 exists; 5: checkpoint-4 exists
+
+
+def _cmd(model, data, out):
+    return [str(BIN / "unlearn"), "run", "--method", "gd", "--target", "person", "--forget", "forget10",
+            "--model", str(model), "--data", str(data), "--out", str(out), "--seed", "0",
+            f"train.max_steps={STEPS}", f"train.save_steps={SAVE}", "train.progress=false", "train.lr=3e-3"]
+
+
+def _run(cmd, **env):
+    return subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, **env})
+
+
+@pytest.mark.slow
+def test_unlearn_run_survives_sigkill_and_resumes_to_the_same_weights(tiny_qwen2_vl_dir, mini_data_dir, tmp_path):
+    from safetensors.torch import load_file
+
+    from pebench_core.adapter_meta import AdapterMeta
+
+    ref = tmp_path / "uninterrupted"
+    assert _run(_cmd(tiny_qwen2_vl_dir, mini_data_dir, ref)).returncode == 0
+    want = load_file(str(ref / "adapter_model.safetensors"))
+    for k in KILL_POINTS:
+        out = tmp_path / f"killed-at-{k}"
+        killed = _run(_cmd(tiny_qwen2_vl_dir, mini_data_dir, out), PEBENCH_TEST_KILL_AT=str(k))
+        assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
+        assert not out.exists()                                     # never a half-written adapter
+        assert AdapterMeta.read_optional(out) is None
+        again = _run(_cmd(tiny_qwen2_vl_dir, mini_data_dir, out))
+        assert again.returncode == 0, again.stderr[-3000:]
+        assert ("resuming from" in again.stdout) == (k >= SAVE), (k, again.stdout[-1000:])
+        got = load_file(str(out / "adapter_model.safetensors"))
+        assert got.keys() == want.keys()
+        for name in want:                                           # same seed: the same run, killed or not
+            assert torch.allclose(got[name], want[name], atol=1e-6), (k, name)
+        assert AdapterMeta.read_optional(out).steps == STEPS
+    left = sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("."))
+    assert left == [], left                                         # no .work / .tmp- folder left behind
