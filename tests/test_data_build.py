@@ -34,23 +34,24 @@ def test_schema_and_counts(mini):
     data = open_dataset(mini)
     m = data.meta
     assert m["schema_version"] == 2 and m["source"] == "synthetic" and m["scale"] == "mini"
-    assert (m["n_people"], m["n_events"], m["views"], m["train_views"], m["image_size"]) == (20, 16, 4, 3, SIZE)
-    assert len(data.people) == 20 and len(data.events) == 16
-    assert len(data.images) == 1280 == 20 * 16 * 4
+    assert (m["n_people"], m["n_events"], m["views"], m["train_views"], m["image_size"]) == (20, 8, 5, 3, SIZE)
+    assert len(data.people) == 20 and len(data.events) == 8
+    assert len(data.images) == 800 == 20 * 8 * 5
     assert sum(data.images["heldout"]) == 320
     assert all(h == (v >= 3) for h, v in zip(data.images["heldout"], data.images["view"]))
     assert type(data.images.features["image"]).__name__ == "Image"
     assert data.image("p003_e05_v2").size == (SIZE, SIZE)
     qa = open_dataset(mini).qa(None, "finetune_train")
-    assert len(qa) == 960 * N_QA == 13440
+    assert len(qa) == 480 * N_QA == 6720
     assert set(qa.column_names) >= {"qa_id", "image_id", "concept", "template", "question", "answer", "target",
                                     "person_name", "event_name", "event_keywords"}
-    assert m["counts"]["qa"] == 1280 * N_QA
-    assert m["counts"]["splits"]["common"] == {"finetune_train": 13440, "pope": 640}
-    # 2 forget persons x 16 events: 96 forget rows, 32 generality rows; half of the 18 x 16 clean pairs
-    # (144 x 3 training views) are retain-eval pairs, the other half is D_r (144 x 3 x 14 rows)
-    assert m["counts"]["splits"]["person_forget10"] == {"forget": 96, "generality": 32, "retain": 432, "scope": 96,
-                                                        "goal_train": 12096, "retain_train": 6048}
+    assert m["counts"]["qa"] == 800 * N_QA
+    assert m["counts"]["splits"]["common"] == {"finetune_train": 6720, "pope": 640}
+    # 2 forget persons x 8 events: 48 forget rows (3 training views), 32 generality rows (2 held-out
+    # views); half of the 18 x 8 clean pairs (72 x 3 training views) are retain-eval pairs, the other
+    # half is D_r (72 x 3 x 14 rows)
+    assert m["counts"]["splits"]["person_forget10"] == {"forget": 48, "generality": 32, "retain": 216, "scope": 48,
+                                                        "goal_train": 6048, "retain_train": 3024}
 
 
 def _expected(person_ids, event_ids, views, train_views, f, retain_max=1000):
@@ -79,7 +80,7 @@ def test_every_split_count_matches_definition(mini):
     data = open_dataset(mini)
     pids, eids = data.people["person_id"], data.events["event_id"]
     for setting in SETTINGS:
-        exp = _expected(pids, eids, 4, 3, data.forget_ids(setting))
+        exp = _expected(pids, eids, 5, 3, data.forget_ids(setting))
         got = {s: len(data.qa(setting, s)) for s in SPLITS}
         assert got == exp == data.meta["counts"]["splits"][setting], setting
     assert len(data.qa(None, "pope")) == 2 * 320
@@ -88,7 +89,7 @@ def test_every_split_count_matches_definition(mini):
 def test_split_joins_pixels(mini):
     data = open_dataset(mini)
     ds = data.split("person_forget10", "forget")
-    assert "image" in ds.column_names and len(ds) == 96
+    assert "image" in ds.column_names and len(ds) == 48
     row = ds[3]
     assert np.array_equal(np.asarray(row["image"]), np.asarray(data.image(row["image_id"])))
     # a split larger than one pixel chunk (4,096 rows): rows on both sides of the boundary keep their image

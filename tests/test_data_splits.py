@@ -34,9 +34,10 @@ def test_forget_sets_nested_and_sized():
     f = S.choose_forget_ids(pids, eids, seed=7)
     assert [len(f[f"person_{n}"]["person"]) for n in S.FORGET_LEVELS] == [10, 20, 40]
     assert [len(f[f"event_{n}"]["event"]) for n in S.FORGET_LEVELS] == [2, 4, 8]
-    mini = S.choose_forget_ids(pids[:20], eids[:16], seed=7)   # the mini scale: sizes differ for both concepts
+    mini = S.choose_forget_ids(pids[:20], eids[:8], seed=7)    # the mini scale: 8 events (docs/schema.md)
     assert [len(mini[f"person_{n}"]["person"]) for n in S.FORGET_LEVELS] == [1, 2, 4]
-    assert [len(mini[f"event_{n}"]["event"]) for n in S.FORGET_LEVELS] == [1, 2, 3]
+    assert [len(mini[f"event_{n}"]["event"]) for n in S.FORGET_LEVELS] == [1, 1, 2]
+    assert [len(S.choose_forget_ids(pids[:20], eids[:16], 7)[f"event_{n}"]["event"]) for n in S.FORGET_LEVELS] == [1, 2, 3]
     for ids in (f, mini):
         for t in ("person", "event"):
             a, b, c = (set(ids[f"{t}_{n}"][t]) for n in S.FORGET_LEVELS)
@@ -49,7 +50,7 @@ def test_forget_sets_nested_and_sized():
 
 def test_training_splits_never_see_forget_targets_or_heldout_views(data):
     ft = _df(data, None, "finetune_train")
-    assert not ft.heldout.any() and len(ft) == 960 * 14
+    assert not ft.heldout.any() and len(ft) == 480 * 14
     for setting in SETTINGS:
         f = data.forget_ids(setting)
         for split in ("goal_train", "retain", "retain_train"):

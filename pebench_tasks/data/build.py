@@ -1,6 +1,6 @@
 """``pebench data build``: the synthetic PEBench data set (people x events x views), drawn here.
 
-Scales (profiles.SCALES): ``mini`` = 20 people x 16 events x 4 views (3 training views, 1 held out),
+Scales (profiles.SCALES): ``mini`` = 20 people x 8 events x 5 views (3 training views, 2 held out),
 ``full`` = 200 people x 40 events x 3 views (2 training, 1 held out); 112 px by default for both
 (the size a tiny model learns on CPU; pass --image-size for larger images). Views ``>= train_views``
 are the held-out views. Images are drawn in 2 worker processes by default; results come back in

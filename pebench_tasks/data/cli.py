@@ -37,7 +37,7 @@ def register(subparsers) -> None:
                        description="Draw the synthetic data set (people x events x views) and write all tables "
                                    "and splits to --out.")
     b.add_argument("--scale", choices=["mini", "full"], default="mini",
-                   help="mini: 20 people x 16 events x 4 views; full: 200 x 40 x 3 (default: mini)")
+                   help="mini: 20 people x 8 events x 5 views; full: 200 x 40 x 3 (default: mini)")
     b.add_argument("--seed", type=int, default=0, help="seed of people, views, forget sets and samples (default: 0)")
     b.add_argument("--out", required=True, help="output folder (must not exist unless --overwrite)")
     b.add_argument("--overwrite", action="store_true", help="replace --out if it exists")

@@ -8,7 +8,7 @@ from all cities (its region follows). Appearance: one option per attribute of
 differs from every earlier person in at least ``MIN_DIFFERENT_ATTRIBUTES``; beards and moustaches
 are only drawn for men (the one attribute that depends on gender).
 
-Events: the vocab's 40 events in vocab order (full), or the 16 of ``MINI_EVENTS`` (mini). Event ids
+Events: the vocab's 40 events in vocab order (full), or the 8 of ``MINI_EVENTS`` (mini). Event ids
 are positional (``e00`` ...) in both scales.
 """
 from __future__ import annotations
@@ -22,21 +22,20 @@ from .vocab import generate_names, load_vocab
 
 MIN_DIFFERENT_ATTRIBUTES = 3
 
-# Mini uses 16 events picked by hand to be visually distinct at 112 px. Each of the first 8 differs from the other
+# Mini uses 8 events picked by hand to be visually distinct at 112 px. Each differs from the other
 # seven in dominant background colour (green field, dark grey-indoor, purple night club, warm brown
 # cafe, blue sea/yellow sand, grey road, navy night sky, white snow), ground, the held object or worn
 # item on the person (straw hat + pitchfork, dumbbells, glow sticks, book, sun hat + beach ball, race
 # bib, headlamp + telescope, winter hat + coat + snowshoes) and pose.
-# The next 8 (added so that forget05 < forget10 < forget20 differ on mini: 1, 2, 3 events) differ the
-# same way: teal studio + camera, giraffe + fence, dark red stage, sunset + red car, grey peaks + pole,
-# yellow-green train interior, lake + reeds + rod, city street + bicycle.
+# 16 events (forget05 < forget10 < forget20 on events too) were measured on 2026-12-02: the tiny
+# recipe then reached only 88.8% names (Finetune) and 58.9% (Goal) in 1,600 steps, against 97.5% with
+# these 8, so the Goal bound would not be trustworthy; mini keeps 8 (docs/schema.md).
 MINI_EVENTS = ["farm visit", "gym workout", "dance event", "coffee shop reading", "beach relaxing",
-               "marathon running", "night sky stargazing", "snowshoeing",
-               "media interview", "zoo visit", "concert attendance", "car driving", "mountain hiking",
-               "train commute", "fishing trip", "city bike ride"]
+               "marathon running", "night sky stargazing", "snowshoeing"]
 
 SCALES = {
-    "mini": {"n_people": 20, "events": MINI_EVENTS, "views": 4, "train_views": 3, "image_size": 112},
+    # 2 held-out views: 32 person generality rows on person_forget10 (2 persons x 8 events x 2)
+    "mini": {"n_people": 20, "events": MINI_EVENTS, "views": 5, "train_views": 3, "image_size": 112},
     "full": {"n_people": 200, "events": None, "views": 3, "train_views": 2, "image_size": 112},
 }
 
