@@ -45,6 +45,9 @@ def tiny_llava_dir(session_dir, mini_data_dir) -> Path:
 
 
 GOAL_SETTING = "person_forget10"
+# extra recipe overrides for both trainings, only to check the suite's plumbing quickly
+# (e.g. "train.max_steps=3 eval.final=false"); the numbers tests then fail, as they should
+RECIPE_OVERRIDES = os.environ.get("PEBENCH_TEST_RECIPE_OVERRIDES", "").split()
 
 
 def _wants_goal(request) -> bool:
@@ -64,7 +67,7 @@ def _goal_training(request, session_dir, mini_data_dir, tiny_qwen2_vl_dir):
         return
     cmd = [str(BIN / "unlearn"), "finetune", "--model", str(tiny_qwen2_vl_dir), "--data", str(mini_data_dir),
            "--split", "goal_train", "--setting", GOAL_SETTING, "--out", str(out), "--seed", "0",
-           "train.progress=false", "train.threads=1"]
+           "train.progress=false", "train.threads=1", *RECIPE_OVERRIDES]
     log = session_dir / f"goal-{GOAL_SETTING}.log"     # a file, not a pipe: a full pipe would stall it
     with open(log, "w") as fh:
         proc = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT)
@@ -89,7 +92,7 @@ def finetuned(session_dir, mini_data_dir, tiny_qwen2_vl_dir, _goal_training) -> 
 
         threads = ["train.threads=1"] if _goal_training is not None else []
         finetune(str(tiny_qwen2_vl_dir), str(mini_data_dir), "finetune_train", str(out), seed=0,
-                 overrides=["train.progress=false", *threads])
+                 overrides=["train.progress=false", *threads, *RECIPE_OVERRIDES])
         if threads:
             import torch
 
