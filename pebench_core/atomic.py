@@ -12,14 +12,38 @@ from typing import Iterator
 from .errors import UserError
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:        # someone else's live process
+        return True
+    return True
+
+
+def remove_stale_temporaries(out: Path) -> list[Path]:
+    """Delete ``.<name>.tmp-<pid>-*`` siblings of ``out`` whose writer is dead (a SIGKILL leaves them:
+    no cleanup code runs). Folders of live writers are left alone. Returns what was removed."""
+    gone = []
+    for p in out.parent.glob(f".{out.name}.tmp-*"):
+        pid = p.name[len(f".{out.name}.tmp-"):].split("-", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
+            gone.append(p)
+    return gone
+
+
 @contextlib.contextmanager
 def atomic_dir(out: str | os.PathLike, overwrite: bool = False) -> Iterator[Path]:
-    """Yield a temporary folder that becomes ``out`` only if the block finishes without error."""
+    """Yield a temporary folder that becomes ``out`` only if the block finishes without error.
+    The temporary name carries the writer's pid, so the next writer removes what a killed one left."""
     out = Path(out)
     if out.exists() and not overwrite:
         raise UserError(f"{out}: output folder exists; pass --overwrite to replace it or choose another --out")
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    remove_stale_temporaries(out)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-{os.getpid()}-", dir=out.parent))
     try:
         yield tmp
     except BaseException:

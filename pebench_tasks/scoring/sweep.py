@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 
+from pebench_core.atomic import remove_stale_temporaries
+
 from .. import data_resolve
 from ..evaluation import EvalOptions, evaluate, newest_results_file, task_manager
 from . import adapters as A
@@ -181,7 +183,8 @@ def run_sweep(spec: SweepSpec) -> SweepReport:
 def _evaluate_atomic(lm, opts: EvalOptions, record: dict, out: Path, tm) -> list[str]:
     """One adapter's evaluation into a temporary sibling folder, renamed to ``out`` on success."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    remove_stale_temporaries(out)          # what a killed sweep left for this adapter
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-{os.getpid()}-", dir=out.parent))
     try:
         problems = evaluate(lm, tmp, opts, model_args=record["model_args"], tm=tm, record=record, quiet=True)
     except BaseException:
@@ -204,7 +207,8 @@ def _score_full_model(spec: SweepSpec, model: A.FullModel) -> list[str]:
     setting = _model_setting(model)
     print(f"scoring full model {model.name} ({model.setting or 'sweep setting'}) in its own engine", file=sys.stderr, flush=True)
     spec.output.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{model.name}.tmp-", dir=spec.output))
+    remove_stale_temporaries(spec.output / model.name)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{model.name}.tmp-{os.getpid()}-", dir=spec.output))
     child = SweepSpec(model=str(model.path), adapters=[], output=tmp, options=spec.options, include_base=True,
                       llm_kwargs=spec.llm_kwargs, max_new_tokens=spec.max_new_tokens, chunk_size=spec.chunk_size,
                       chat_template=spec.chat_template, seed=spec.seed)
