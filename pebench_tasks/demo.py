@@ -157,13 +157,12 @@ def _run_side_by_side(root: Path, batch: list[Stage], first: int, n: int, env: d
         print(f"[{first + k + 1}/{n}] {s.label}: {shlex.join(s.argv)}  (side by side; log {log})", flush=True)
         with open(log, "w") as fh:
             procs.append(subprocess.Popen(s.argv, env=env, stdout=fh, stderr=subprocess.STDOUT))
+    last = t0
     while any(p.poll() is None for p in procs):
-        try:
-            procs[0].wait(timeout=every) if procs[0].poll() is None else time.sleep(every)
-        except subprocess.TimeoutExpired:
-            pass
-        if any(p.poll() is None for p in procs):
-            print(f"  {time.time() - t0:.0f} s: " + "; ".join(f"{s.label} {_steps(s.out)}" for s in batch), flush=True)
+        time.sleep(1.0)
+        if time.time() - last >= every:
+            last = time.time()
+            print(f"  {last - t0:.0f} s: " + "; ".join(f"{s.label} {_steps(s.out)}" for s in batch), flush=True)
     for k, (s, p) in enumerate(zip(batch, procs)):
         if p.returncode != 0:
             print((logs / f"{s.label.replace(' ', '_')}.log").read_text(encoding="utf-8", errors="replace")[-2000:],
