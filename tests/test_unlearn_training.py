@@ -97,11 +97,23 @@ def test_method_raises_forget_loss(method_runs, method, target):
     assert "language_model" in cfg["target_modules"] and cfg["r"] == 8
 
 
-def test_gd_and_kl_keep_retain_closer_than_ga(method_runs):
-    base = method_runs["base"]["person"]["retain"]
-    drift = {m: abs(method_runs[(m, "person")]["retain"] - base) for m in ("ga", "gd", "kl")}
-    print("retain-loss drift from the fine-tuned model:", drift)
-    assert drift["gd"] < drift["ga"] and drift["kl"] < drift["ga"]
+def test_gd_and_kl_keep_retain_closer_than_ga(finetuned, mini_data_dir, session_dir, eval_sets):
+    """Measured on retain rows that D_r never holds (schema 2), after 40 steps (the demo's length):
+    at STEPS = 8 the three drifts were too small to order (2026-12-02: ga 7.2e-4, gd 9.3e-4,
+    kl 6.8e-4)."""
+    from unlearn.run import run_unlearning
+
+    enc, sets = eval_sets
+    base = _losses(finetuned, None, enc, sets["person"])["retain"]
+    drift = {}
+    for m in ("ga", "gd", "kl"):
+        d = session_dir / f"adapter-{m}-person-40"
+        if not d.exists():
+            run_unlearning(m, "person", "forget10", str(finetuned), str(mini_data_dir), str(d), seed=0,
+                           overrides=["train.max_steps=40", *COMMON])
+        drift[m] = abs(_losses(finetuned, d, enc, sets["person"])["retain"] - base)
+    print("retain-loss drift from the fine-tuned model after 40 steps:", drift)
+    assert drift["gd"] < drift["ga"] / 2 and drift["kl"] < drift["ga"] / 2
 
 
 def test_bgd_balances_person_and_event(finetuned, mini_data_dir, tmp_path):

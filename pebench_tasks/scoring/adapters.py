@@ -55,7 +55,8 @@ def full_models(spec: str | list) -> list[FullModel]:
     items = [s for s in (spec.split(",") if isinstance(spec, str) else [os.fspath(s) for s in spec]) if str(s).strip()]
     out = []
     for item in items:
-        path = Path(str(item).strip()).expanduser().resolve()
+        given = Path(str(item).strip()).expanduser()
+        path = given.resolve()
         if not (path / "config.json").is_file():
             raise UserError(f"--full-models {path}: not a model folder (no config.json)")
         info = {}
@@ -70,7 +71,7 @@ def full_models(spec: str | list) -> list[FullModel]:
         if setting and (target not in names.TARGETS or forget not in names.FORGET_SIZES):
             raise UserError(f"{f}: setting {setting!r} is not a forget setting such as person_forget10")
         meta = RowMeta(method=info.get("stage") or "model", target=target, forget=forget, seed=info.get("seed", ""))
-        out.append(FullModel(_name(path, None), path, meta, setting))
+        out.append(FullModel(_name(given.absolute(), None), path, meta, setting))   # row name: as given (a link's name)
     return out
 
 
