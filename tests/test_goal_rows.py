@@ -12,14 +12,22 @@ from test_scoring import ENGINE_ARGS, _env
 from pebench_tasks.scoring import adapters as A
 
 
-def test_full_models_read_their_setting_and_refuse_clashing_names(tmp_path, finetuned):
+def test_full_models_read_their_setting_and_refuse_clashing_names(tmp_path):
+    import json
+
     (tmp_path / "m").mkdir()
     with pytest.raises(Exception, match="not a model folder"):
         A.full_models(str(tmp_path / "m"))
-    [m] = A.full_models(str(finetuned))
-    assert (m.meta.method, m.meta.target, m.setting) == ("finetune", "", None)
+    for name, info in (("ft", {"stage": "finetune", "setting": None, "seed": 0}),
+                       ("goal", {"stage": "goal", "setting": "event_forget20", "seed": 3})):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "config.json").write_text("{}")
+        (tmp_path / name / "pebench_finetune.json").write_text(json.dumps(info))
+    ft, goal = A.full_models(f"{tmp_path / 'ft'},{tmp_path / 'goal'}")
+    assert (ft.meta.method, ft.meta.target, ft.setting) == ("finetune", "", None)
+    assert (goal.meta.method, goal.meta.target, goal.meta.forget, goal.setting) == ("goal", "event", "forget20", "event_forget20")
     with pytest.raises(Exception, match="share the name"):
-        A.check_names([A.Adapter(m.name, m.path, 8)], [m])
+        A.check_names([A.Adapter(ft.name, ft.path, 8)], [ft])
 
 
 @pytest.mark.slow
