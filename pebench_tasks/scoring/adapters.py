@@ -49,10 +49,15 @@ class FullModel:
     setting: str | None                 # e.g. person_forget10 for a Goal model; None: the sweep's choice
 
 
+def _items(spec: str | os.PathLike | list) -> list[str]:
+    """The folders of a comma-separated flag value (or a list)."""
+    return [s for s in (spec.split(",") if isinstance(spec, str) else [os.fspath(s) for s in spec]) if str(s).strip()]
+
+
 def full_models(spec: str | list) -> list[FullModel]:
     """Full models from a comma-separated list of model folders. A Goal model (``unlearn finetune
     --split goal_train``) is scored on its own setting, read from its pebench_finetune.json."""
-    items = [s for s in (spec.split(",") if isinstance(spec, str) else [os.fspath(s) for s in spec]) if str(s).strip()]
+    items = _items(spec)
     out = []
     for item in items:
         given = Path(str(item).strip()).expanduser()
@@ -115,7 +120,7 @@ def _name(path: Path, root: Path | None) -> str:
 
 def discover(spec: str | os.PathLike | list) -> list[Adapter]:
     """Adapters from a comma-separated list (or list) of adapter folders and sweep folders."""
-    items = [s for s in (spec.split(",") if isinstance(spec, str) else [os.fspath(s) for s in spec]) if str(s).strip()]
+    items = _items(spec)
     if not items:
         raise UserError("--adapters is empty; give adapter folders or a sweep folder written by `unlearn run`")
     found: list[Adapter] = []
