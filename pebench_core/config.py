@@ -58,6 +58,8 @@ def load_yaml(path: str | Path, _seen: tuple = ()) -> dict:
         defaults = [defaults]
     merged = OmegaConf.create({})
     for d in defaults:
+        if not (path.parent / d).is_file():
+            raise UserError(f"{path}: defaults entry {d!r} not found beside this file ({path.parent / d})")
         merged = OmegaConf.merge(merged, load_yaml(path.parent / d, _seen + (path,)))
     return OmegaConf.to_container(OmegaConf.merge(merged, data), resolve=True)
 

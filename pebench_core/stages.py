@@ -59,3 +59,26 @@ def record(root: Path, label: str, ident: str, argv: list[str], seconds: float, 
                       finished_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"), adopted=adopted)
     rec.write(root)
     return rec
+
+
+def started_file(root: Path, label: str) -> Path:
+    return record_file(root, label).with_suffix(".started")
+
+
+def mark_started(root: Path, label: str, ident: str) -> None:
+    """Which identity last began building this stage's output (so a later, different identity knows
+    that a partial output is not its own)."""
+    from .atomic import atomic_write_text
+
+    atomic_write_text(started_file(root, label), ident + "\n")
+
+
+def last_identity(root: Path, label: str) -> str | None:
+    """The identity that last started or finished this stage, None if none did."""
+    for path in (started_file(root, label), record_file(root, label)):
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError:
+            continue
+        return text.strip() if path.suffix == ".started" else json.loads(text).get("identity")
+    return None

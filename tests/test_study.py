@@ -1,0 +1,173 @@
+"""`pebench study`: the plan of every config (fast), bad configs (one line, exit 2, nothing written),
+and a real tiny study (slow: real training, real vLLM scoring, real report) that resumes, re-runs
+exactly what a changed config touches, and gives the same numbers under the Ray executor."""
+from __future__ import annotations
+
+import csv
+import json
+import shlex
+from pathlib import Path
+
+import pytest
+from conftest import run_cli
+
+from pebench_tasks.cli import _main, run
+
+
+def study(*args: str) -> int:
+    return run(_main, ["study", *args])
+
+
+def _plan(capsys, *args: str) -> list[tuple[str, list[str], bool]]:
+    assert study(*args, "--dry-run") == 0
+    lines = capsys.readouterr().out.strip().splitlines()[1:]
+    out = []
+    for line in lines:
+        label, cmd = line.split("] ", 1)[1].split(": ", 1)
+        out.append((label, shlex.split(cmd.split("  #")[0]), line.endswith("# done, would be skipped")))
+    return out
+
+
+def test_demo_plan_has_the_papers_protocol(tmp_path, capsys):
+    stages = _plan(capsys, "demo.yaml", "--out", str(tmp_path / "s"), "--seed", "3")
+    labels = [s[0] for s in stages]
+    assert labels[:3] == ["data", "base model", "finetune"]
+    assert [x for x in labels if x.startswith("goal ")] == [f"goal {t}_forget10" for t in ("person", "event", "both")]
+    runs = [x.split()[1] for x in labels if x.startswith("unlearn ")]
+    table1 = ["po", "ga", "gd", "kl", "siu", "dpo", "npo"]
+    assert runs == [f"{m}-{t}_forget10-s0" for t in ("person", "event") for m in table1] + \
+        [f"{m}-both_forget10-s0" for m in ("gd", "gd_bgd", "kl", "kl_bgd")]
+    assert labels[-2:] == ["scoring", "report"]
+    for label, cmd, done in stages:
+        assert not done
+        if label != "report":
+            assert "--seed" in cmd, label
+        if label in ("data", "finetune", "scoring") or label.startswith("goal"):
+            assert cmd[cmd.index("--seed") + 1] == "3", label   # the study seed reaches every stage
+    scoring = dict(stages_by_label(stages))["scoring"]
+    assert "--include-base" in scoring and len(scoring[scoring.index("--full-models") + 1].split(",")) == 3
+    assert not (tmp_path / "s").exists()      # a dry run writes nothing
+
+
+def stages_by_label(stages):
+    return [(label, cmd) for label, cmd, _ in stages]
+
+
+def test_paper_plan_covers_every_forget_size_and_seed(tmp_path, capsys):
+    data, model = tmp_path / "data", tmp_path / "model"
+    data.mkdir()
+    model.mkdir()
+    (model / "config.json").write_text("{}")
+    stages = _plan(capsys, "paper.yaml", "--out", str(tmp_path / "s"), "--set", f"data.path={data}", f"model.path={model}")
+    labels = [s[0] for s in stages]
+    assert "data" not in labels and "base model" not in labels     # given folders are used as they are
+    assert len([x for x in labels if x.startswith("goal ")]) == 9
+    assert len([x for x in labels if x.startswith("unlearn ")]) == (7 + 7 + 4) * 3 * 3
+
+
+@pytest.mark.parametrize("sets, message", [
+    (["unlearn.runs.person=[nope]"], "unknown method 'nope'"),
+    (["unlearn.runs.place=[ga]"], "unknown key 'unlearn.runs.place'"),
+    (["unlearn.runs.person=[gd_bgd]"], "only under both"),
+    (["goals=[none]"], "a Goal model needs a forget target"),
+    (["forget=[forget99]"], "forget 'forget99'"),
+    (["forget=[]"], "forget is empty"),
+    (["unlearn.steps=many"], "unlearn.steps must be an integer"),
+    (["unlearn.seeds=[]"], "unlearn.seeds must be a non-empty list"),
+    (["scoring.limit=0"], "scoring.limit must be null or an integer"),
+    (["model.tiny=gpt"], "model.tiny 'gpt'"),
+    (["data.scale=huge"], "data.scale 'huge'"),
+    (["typo_key=1"], "typo_key"),
+])
+def test_bad_config_one_line_exit_2_nothing_written(tmp_path, capsys, sets, message):
+    out = tmp_path / "s"
+    assert study("demo.yaml", "--out", str(out), "--set", *sets) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: ") and message in err[0], err
+    assert not out.exists()
+
+
+def test_bad_config_file_and_executor(tmp_path, capsys):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("unlearn: {stepz: 3}\n")
+    assert study(str(bad), "--out", str(tmp_path / "s")) == 2
+    assert "stepz" in capsys.readouterr().err
+    assert study("nope.yaml", "--out", str(tmp_path / "s")) == 2
+    assert "study config not found" in capsys.readouterr().err
+    assert study("demo.yaml", "--out", str(tmp_path / "s"), "--executor", "slurm") == 2
+    assert "--executor 'slurm'" in capsys.readouterr().err
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("x")
+    assert study("demo.yaml", "--out", str(tmp_path / "mine")) == 2
+    assert "is not a study folder" in capsys.readouterr().err
+    assert [p.name for p in (tmp_path / "mine").iterdir()] == ["notes.txt"]
+
+
+# ---------------------------------------------------------------- a real tiny study (slow)
+
+def _tiny_config(tmp_path: Path, data: Path, model: Path) -> Path:
+    """A study small enough for CI: the session's data and untrained tiny model, 4-step trainings,
+    two unlearning methods, 8 rows per task. Its numbers mean nothing; its plumbing is the real one."""
+    cfg = tmp_path / "tiny_study.yaml"
+    cfg.write_text(f"""data: {{path: {data}}}
+model: {{path: {model}}}
+finetune: {{config: tiny.yaml, overrides: [train.max_steps=4, train.save_steps=2, eval.final=false, train.progress=false]}}
+goals: [person]
+unlearn:
+  steps: 2
+  runs: {{person: [ga, gd]}}
+scoring: {{limit: 8}}
+""")
+    return cfg
+
+
+def _summary(root: Path) -> list[dict]:
+    with open(root / "eval" / "summary.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    return sorted(({k: v for k, v in r.items() if k != "results"} for r in rows), key=lambda r: r["adapter"])
+
+
+def _records(root: Path) -> dict:
+    return {p.stem: json.loads(p.read_text())["finished_at"] for p in (root / ".stages").glob("*.json")}
+
+
+@pytest.mark.slow
+def test_tiny_study_runs_resumes_and_reruns_what_changed(tmp_path, mini_data_dir, tiny_qwen2_vl_dir):
+    cfg = _tiny_config(tmp_path, mini_data_dir, tiny_qwen2_vl_dir)
+    root = tmp_path / "study"
+    proc = run_cli("pebench", "study", str(cfg), "--out", str(root), "--seed", "0")
+    out = proc.stdout
+    assert "Table 1" in out and "Table 2" in out and "Findings" in out, out[-2000:]
+    for f in ("report/report.md", "report/report.html", "study.yaml", "eval/summary.csv"):
+        assert (root / f).is_file(), f
+    rows = _summary(root)
+    assert {r["adapter"] for r in rows} == {"base", "goal-person_forget10", "ga-person_forget10-s0", "gd-person_forget10-s0"}
+    assert all(r["person_efficacy"] != "" for r in rows)
+    first = _records(root)
+
+    again = run_cli("pebench", "study", str(cfg), "--out", str(root), "--seed", "0").stdout
+    assert again.count("skipped, finished earlier") == len(first) and _records(root) == first
+
+    # a changed unlearning setting re-runs the unlearning runs, scoring and report, nothing upstream
+    changed = run_cli("pebench", "study", str(cfg), "--out", str(root), "--seed", "0", "--set", "unlearn.steps=3").stdout
+    now = _records(root)
+    rerun = {k for k in now if now[k] != first[k]}
+    assert rerun == {"unlearn_ga-person_forget10-s0", "unlearn_gd-person_forget10-s0", "scoring", "report"}, rerun
+    assert "removing" in changed
+    assert json.loads((root / "adapters" / "ga-person_forget10-s0" / "pebench_unlearn.json").read_text())["steps"] == 3
+    before, after = ({r["adapter"]: r for r in x} for x in (rows, _summary(root)))
+    assert after["base"] == before["base"] and after["goal-person_forget10"] == before["goal-person_forget10"]
+
+
+@pytest.mark.slow
+def test_ray_executor_gives_the_local_numbers(tmp_path, mini_data_dir, tiny_qwen2_vl_dir):
+    cfg = _tiny_config(tmp_path, mini_data_dir, tiny_qwen2_vl_dir)
+    local, ray_root = tmp_path / "local", tmp_path / "ray"
+    run_cli("pebench", "study", str(cfg), "--out", str(local), "--seed", "0")
+    proc = run_cli("pebench", "study", str(cfg), "--out", str(ray_root), "--seed", "0", "--executor", "ray",
+                   env={"RAY_ADDRESS": ""})     # a local Ray cluster: one CPU worker per core (2 here)
+    assert proc.stdout.count("Ray task:") == 4, proc.stdout[-3000:]     # finetune, goal, two unlearning runs
+    a, b = _summary(local), _summary(ray_root)
+    assert [r["adapter"] for r in a] == [r["adapter"] for r in b]
+    for ra, rb in zip(a, b):
+        assert ra == rb, (ra, rb)
