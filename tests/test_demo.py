@@ -128,8 +128,9 @@ def test_a_failed_eval_is_never_taken_for_finished(tmp_path, capsys, mini_data_d
     finally:
         del os.environ["PEBENCH_FORGET"]
     assert "stage 'eval' failed" in capsys.readouterr().err
-    records = sorted(p.name for p in (root / ".stages").iterdir())
+    records = sorted(p.name for p in (root / ".stages").glob("*.json"))
     assert records == ["data.json", "finetune.json", "tiny_model.json", "unlearn_ga-person_forget10.json"]
+    assert (root / ".stages" / "eval.started").is_file()       # begun, never finished
     plan = [line for line in _dry(capsys, *args)]
     assert plan[-1].startswith("[5/5] eval:") and "would be skipped" not in plan[-1]
     assert "would be skipped" in plan[3]                       # the adapter: finished, by its record

@@ -78,6 +78,7 @@ def test_paper_plan_covers_every_forget_size_and_seed(tmp_path, capsys):
     (["model.tiny=gpt"], "model.tiny 'gpt'"),
     (["data.scale=huge"], "data.scale 'huge'"),
     (["typo_key=1"], "typo_key"),
+    (["unlearn.runs.person=[]", "unlearn.runs.event=[]", "unlearn.runs.both=[]"], "unlearn.runs names no method"),
 ])
 def test_bad_config_one_line_exit_2_nothing_written(tmp_path, capsys, sets, message):
     out = tmp_path / "s"

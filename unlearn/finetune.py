@@ -69,6 +69,9 @@ def finetune(model: str, data: str, split: str, out: str, seed: int = 0, setting
     train_seconds = steps.train(trainer, ckpt)
     if train_seconds is None:
         return None
+    from .trainers.aux_heads import detach
+
+    detach(trainer.model)
     model = trainer.model.merge_and_unload() if cfg.get("mode") == "lora" else trainer.model
     model.eval()
     final = evals.final(model, curve, trainer.state.global_step) if C.get(cfg, "eval.final", True) else {}
@@ -137,7 +140,9 @@ class _Evals:
 def _trainer(cfg, model, ds_meta, setting, split, encoder, seed, work, evals: _Evals):
     """(FinetuneTrainer, guard, learning-curve callback or None)."""
     from .data import AugmentConfig, Collator, FinetuneDataset, load_rows
-    from .trainers import CurveCallback, FinetuneTrainer, Guard, GuardConfig
+    import torch
+
+    from .trainers import CurveCallback, FinetuneTrainer, Guard, GuardConfig, aux_heads
 
     concepts = set(C.get(cfg, "data.concepts", ["person", "event", "pope"]))
     t0 = time.time()
@@ -146,6 +151,13 @@ def _trainer(cfg, model, ds_meta, setting, split, encoder, seed, work, evals: _E
           flush=True)
     train_ds = FinetuneDataset(rows, encoder, common.virtual_length(cfg), seed,
                                AugmentConfig.from_cfg(cfg.get("augment")), repeat=C.get(cfg, "data.repeat", {}))
+    weights = {k: C.as_float(cfg, f"aux.{k}", 0.0) or 0.0 for k in aux_heads.LABEL_KEYS}
+    # one class per person / event of the whole data set (Finetune and Goal models share the layout)
+    classes = {"person": list(ds_meta.people["person_id"]), "event": list(ds_meta.events["event_id"])}
+    aux_labels = {k: {x: i for i, x in enumerate(classes[k])} for k, w in weights.items() if w}
+    with torch.random.fork_rng():          # the heads' init must not move the data/model random streams
+        torch.manual_seed(seed)
+        aux_heads.attach(model, {k: len(v) for k, v in classes.items()}, weights)
     guard = Guard(GuardConfig(max_forget_loss=None, max_grad_norm=None, snapshot_max_params=0))   # NaN/inf check only
     callbacks = steps.callbacks(guard, work)
     curve = None
@@ -154,7 +166,8 @@ def _trainer(cfg, model, ds_meta, setting, split, encoder, seed, work, evals: _E
         curve = CurveCallback(evals.score, every, evals.sets(C.as_int(cfg, "eval.curve_rows", 160)), work / "curve.json")
         callbacks.append(curve)
     trainer = FinetuneTrainer(model=model, args=common.training_arguments(cfg, work, seed), train_dataset=train_ds,
-                              data_collator=Collator(encoder, flat_key="main"), guard=guard, callbacks=callbacks)
+                              data_collator=Collator(encoder, flat_key="main", aux_labels=aux_labels), guard=guard,
+                              callbacks=callbacks)
     return trainer, guard, curve
 
 

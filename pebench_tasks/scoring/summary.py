@@ -33,6 +33,8 @@ _SAMPLE_VALUE = {
     "event_efficacy_offline": ("offline_match", lambda m: 1.0 - m), "event_generality_offline": ("offline_match", lambda m: 1.0 - m),
     "event_retain_offline": ("offline_match", lambda m: m), "event_scope": ("correct", lambda m: 100.0 * m),
     "pope_accuracy": ("correct", lambda m: 100.0 * m),
+    "event_efficacy_geval": ("judge", lambda m: 1.0 - m), "event_generality_geval": ("judge", lambda m: 1.0 - m),
+    "event_retain_geval": ("judge", lambda m: m),
 }
 CI_SEED = 0
 
@@ -67,22 +69,39 @@ def _samples(results_path: Path, task: str) -> list[dict]:
     return [json.loads(line) for f in files[-1:] for line in f.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
+def sample_values(samples: list[dict], metric: str) -> list[float]:
+    """Per-sample values of a headline metric on its own scale (their mean is the metric); G-Eval
+    counts parsed judge replies only, as the task's aggregation does."""
+    key, transform = _SAMPLE_VALUE[metric]
+    out = []
+    for s in samples:
+        rec = s.get(metric)
+        if not isinstance(rec, dict):
+            continue
+        if key == "judge":
+            j = rec.get("judge") or {}
+            raw = j.get("match") if j.get("status") == "parsed" else None
+        else:
+            raw = rec.get(key)
+        if raw is not None:
+            out.append(float(transform(float(raw))))
+    return out
+
+
 def bootstrap_ci(samples: list[dict], metric: str) -> tuple[float, float] | None:
     """95% CI of ``metric`` from its per-sample records, or None without samples."""
     import numpy as np
     from scipy.stats import bootstrap
 
-    key, transform = _SAMPLE_VALUE[metric]
-    vals = [float(s[metric][key]) for s in samples if isinstance(s.get(metric), dict) and s[metric].get(key) is not None]
+    vals = sample_values(samples, metric)
     if not vals:
         return None
     x = np.asarray(vals, dtype=float)
     if np.all(x == x[0]):
-        return (transform(x[0]), transform(x[0]))
+        return (float(x[0]), float(x[0]))
     res = bootstrap((x,), np.mean, confidence_level=0.95, n_resamples=2000, method="percentile",
                     random_state=np.random.default_rng(CI_SEED))
-    lo, hi = sorted((transform(res.confidence_interval.low), transform(res.confidence_interval.high)))
-    return (float(lo), float(hi))
+    return (float(res.confidence_interval.low), float(res.confidence_interval.high))
 
 
 def own_columns(target: str | None) -> set[str]:

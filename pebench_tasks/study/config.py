@@ -159,6 +159,8 @@ def load(path: str | Path, overrides=()) -> StudyConfig:
             if m.endswith("_bgd") and target != "both":
                 raise UserError(f"{where}: unlearn.runs.{target}: {m} balances persons and events: only under both")
             runs += [Run(m, target, f, s) for f in forget for s in seeds]
+    if not runs:
+        raise UserError(f"{where}: unlearn.runs names no method; list methods per target, e.g. unlearn.runs.person=[ga,gd]")
     for key in ("finetune.overrides", "unlearn.overrides"):
         for item in _list(raw, key, where):
             if not isinstance(item, str) or "=" not in item:

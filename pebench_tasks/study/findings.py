@@ -2,13 +2,14 @@
 the agreement of our method ranking with the paper's (Kendall tau).
 
 Every rule looks at "units" (one method, or one method x concept) of one forget size. A unit SHOWS
-the pattern, goes AGAINST it, or is UNCLEAR. The pattern is **held** when more than half of its
-units show it, **not held** when more than half go against it, else **inconclusive**; with no unit
-measured (rows missing) it is **inconclusive (not measured)**. "CI" is the cell's 95% bootstrap CI;
+the pattern, goes AGAINST it, or is UNCLEAR. The pattern is HELD when more than half of its
+units show it, NOT HELD when more than half go against it, else INCONCLUSIVE; with no unit
+measured (rows missing) it is INCONCLUSIVE (NOT MEASURED). "CI" is the cell's 95% bootstrap CI;
 "A clearly below B" means A's CI high < B's CI low (no overlap). A unit without a CI is unclear.
 
 (i)   Person forgetting is easy and retain collapses. Unit: each person-target method.
-      Shows: efficacy CI low >= 50 and retain CI high < half of Finetune's retain.
+      Shows: efficacy CI low >= 50 and clearly above Finetune's efficacy (the names were known
+      before), and retain CI high < half of Finetune's retain.
       Against: efficacy CI high < 50, or retain CI low >= half of Finetune's retain.
 (ii)  Events are harder to forget than persons, on a common 0-1 scale (person efficacy / 100 vs
       event efficacy). Unit: each method run on both single targets.
@@ -52,6 +53,17 @@ def fmt(v, metric: str = "") -> str:
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return "n/a"
     return f"{v:.1f}" if metric in SCALE_100 else f"{v:.3f}"
+
+
+def fmt_signed(v: float, metric: str = "") -> str:
+    return f"{v:+.1f}" if metric in SCALE_100 else f"{v:+.3f}"
+
+
+def fmt_delta(d: float, ci, metric: str = "") -> str:
+    """A difference with its CI (or the reason it has none)."""
+    if ci is None:
+        return fmt_signed(d, metric) + " [no per-sample logs]"
+    return f"{fmt_signed(d, metric)} [{fmt_signed(ci[0], metric)}, {fmt_signed(ci[1], metric)}]"
 
 
 def fmt_cell(cell, metric: str = "", scale: float = 1.0) -> str:
@@ -106,6 +118,7 @@ def _units_i(s) -> list:
     ft_ret = s.cell(ft, "person_retain") if ft else None
     if ft_ret is None or ft_ret.value is None:
         return []
+    ft_eff = s.cell(ft, "person_efficacy")
     limit = COLLAPSE_FRACTION * ft_ret.value
     out = []
     for e in s.methods("person"):
@@ -114,14 +127,16 @@ def _units_i(s) -> list:
             continue
         if eff.ci is None or ret.ci is None:
             u = UNCLEAR
-        elif eff.ci[0] >= EASY_EFFICACY and ret.ci[1] < limit:
+        elif eff.ci[0] >= EASY_EFFICACY and _below(ft_eff, eff) and ret.ci[1] < limit:
             u = SHOWS
         elif eff.ci[1] < EASY_EFFICACY or ret.ci[0] >= limit:
             u = AGAINST
         else:
             u = UNCLEAR
-        out.append((u, f"{e.label}: efficacy {fmt_cell(eff, 'person_efficacy')} vs {EASY_EFFICACY:g}, retain "
-                       f"{fmt_cell(ret, 'person_retain')} vs {fmt(limit, 'person_retain')} (half of Finetune's) -> {u}"))
+        text = (f"{e.label}: efficacy {fmt_cell(eff, 'person_efficacy')} vs {EASY_EFFICACY:g} and Finetune's "
+                f"{fmt_cell(ft_eff, 'person_efficacy')}, retain "
+                f"{fmt_cell(ret, 'person_retain')} vs {fmt(limit, 'person_retain')} (half of Finetune's) -> {u}")
+        out.append((u, text))
     return out
 
 
@@ -187,7 +202,7 @@ def _units_v(s) -> list:
             if d is None:
                 continue
             u = UNCLEAR if ci is None else SHOWS if ci[0] > 0 else AGAINST if ci[1] < 0 else UNCLEAR
-            shown = f"{d:+.3g} [{ci[0]:+.3g}, {ci[1]:+.3g}]" if ci else f"{d:+.3g} [no per-sample logs]"
+            shown = fmt_delta(d, ci, metric)
             out.append((u, f"{bgd.label} - {plain.label} {concept} efficacy: {shown} -> {u}"))
     return out
 

@@ -197,8 +197,10 @@ class Collator:
     Adds ``<name>_concept`` (0 person, 1 event, 2 other) and, if asked, ``<name>_concept_ids``
     (token ids of each row's target name, -1 padded) for SIU's masks."""
 
-    def __init__(self, encoder: Encoder, concept_ids: bool = False, flat_key: str | None = None):
+    def __init__(self, encoder: Encoder, concept_ids: bool = False, flat_key: str | None = None,
+                 aux_labels: dict[str, dict[str, int]] | None = None):
         self.encoder, self.concept_ids, self.flat_key = encoder, concept_ids, flat_key
+        self.aux_labels = aux_labels or {}    # concept -> {person_id/event_id: class} (unlearn.trainers.aux_heads)
 
     def target_token_ids(self, target: str) -> list[int]:
         tok = self.encoder.tokenizer
@@ -211,6 +213,8 @@ class Collator:
             rows = [it[name][0] for it in items]
             raws = [it[name][1] for it in items]
             batch = self.encoder.collate(rows, raws)
+            for concept, classes in self.aux_labels.items():
+                batch[f"aux_{concept}"] = torch.tensor([classes.get(r.meta.get(f"{concept}_id"), -100) for r in rows])
             if self.flat_key == name:
                 return batch
             batch["concept"] = torch.tensor([CONCEPT_CODE.get(r.meta.get("concept"), 2) for r in rows])

@@ -17,6 +17,7 @@ from torch.utils.data import SequentialSampler
 from transformers import Trainer
 
 from ..methods.base import LossContext, seq_nll
+from . import aux_heads
 from .guard import Guard
 
 
@@ -52,12 +53,19 @@ class _Base(Trainer):
 
 
 class FinetuneTrainer(_Base):
+    """Answer-token NLL, plus the auxiliary identity loss when the model carries aux heads."""
+
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
         labels = inputs["labels"]
-        fwd = {k: v for k, v in inputs.items() if k not in ("labels", "concept", "concept_ids")}
+        fwd = {k: v for k, v in inputs.items() if k not in ("labels", "concept", "concept_ids") and not k.startswith("aux_")}
         out = model(**fwd, use_cache=False)
-        loss = seq_nll(out.logits, labels).mean()
-        self._record(loss, {"nll": float(loss.detach())})
+        nll = seq_nll(out.logits, labels).mean()
+        loss, logs = nll, {"nll": float(nll.detach())}
+        heads = getattr(model, aux_heads.ATTR, None)
+        if heads is not None:
+            aux, aux_logs = heads.loss(inputs, labels.shape[0])
+            loss, logs = loss + aux, {**logs, **aux_logs}
+        self._record(loss, logs)
         return (loss, out) if return_outputs else loss
 
 

@@ -1,0 +1,333 @@
+"""The study report (pebench_tasks.study.report): a summary.csv written by the real write_summary,
+with real per-sample logs beside fake results files, and the numbers the report derives from them."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pebench_tasks.scoring import summary as S
+from pebench_tasks.study import findings as FD
+from pebench_tasks.study import report as R
+
+TASK = dict(S.COLUMNS)
+PERSON = ["person_efficacy", "person_generality", "person_retain", "person_scope"]
+EVENT = ["event_efficacy_offline", "event_generality_offline", "event_retain_offline", "event_scope"]
+
+
+def _raw(rate: float, n: int, metric: str) -> list:
+    """n per-sample raw values whose mean is ``rate`` (bools for `correct`, floats otherwise)."""
+    k = round(rate * n)
+    return [i < k for i in range(n)] if S._SAMPLE_VALUE[metric][0] == "correct" else [1.0] * k + [0.0] * (n - k)
+
+
+def make_row(folder: Path, name: str, *, method: str, target: str = "", forget: str = "forget10", seed=0, bgd=False,
+             setting: str = "", raw: dict | None = None, kinds: dict | None = None, logs: bool = True) -> dict:
+    """One summary row as summary_row builds it: value = the task's aggregate of the per-sample raw
+    values, CI = summary.bootstrap_ci of them; the logs are written beside a results file (or not)."""
+    results = folder / name / f"{name}_results.json"
+    row = {"adapter": name, "method": method, "bgd": bgd if method not in ("none", "goal") else "", "target": target,
+           "forget": forget, "seed": seed, "setting": setting, "results": str(results)}
+    by_task: dict = {}
+    for metric, values in (raw or {}).items():
+        key, transform = S._SAMPLE_VALUE[metric]
+        recs = by_task.setdefault(TASK[metric], [])
+        recs += [{} for _ in range(len(values) - len(recs))]
+        for rec, v in zip(recs, values):
+            rec[metric] = {key: v}
+        row[metric] = transform(float(np.mean(np.asarray(values, dtype=float))))
+        row[f"{metric}_ci"] = S.bootstrap_ci(recs, metric)
+    for col, v in (kinds or {}).items():
+        row[col] = v
+    if logs:
+        results.parent.mkdir(parents=True, exist_ok=True)
+        results.write_text(json.dumps({"results": {}}))
+        for task, recs in by_task.items():
+            (results.parent / f"{name}_samples_{task}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in recs))
+    return row
+
+
+def person_raw(eff: float, ret: float, scope: float = 0.9, n: int = 40) -> dict:
+    """Rates as Table 1 shows them: efficacy/retain 0-100 (efficacy = 100 - precision), scope 0-1."""
+    return {"person_efficacy": _raw(1 - eff / 100, n, "person_efficacy"),
+            "person_generality": _raw(1 - eff / 100, n, "person_generality"),
+            "person_retain": _raw(ret / 100, n, "person_retain"), "person_scope": _raw(scope, n, "person_scope"),
+            "pope_accuracy": _raw(0.8, n, "pope_accuracy")}
+
+
+def event_raw(eff: float, ret: float, scope: float = 90.0, n: int = 40) -> dict:
+    return {"event_efficacy_offline": _raw(1 - eff, n, "event_efficacy_offline"),
+            "event_generality_offline": _raw(1 - eff, n, "event_generality_offline"),
+            "event_retain_offline": _raw(ret, n, "event_retain_offline"), "event_scope": _raw(scope / 100, n, "event_scope"),
+            "pope_accuracy": _raw(0.8, n, "pope_accuracy")}
+
+
+KINDS = {f"{c}_forget_{k}": v for c in ("person", "event")
+         for k, v in zip(("true", "other", "refusal", "degenerate"), (0.1, 0.2, 0.6, 0.05))}
+
+
+def full_rows(folder: Path, with_both: bool = True) -> list[dict]:
+    """A demo-like sweep: Finetune (single and both settings), Goal models, every method on persons
+    and events (plus an extra method 'rmu'), GD/GD+BGD/KL/KL+BGD on both."""
+    single = "event_forget10/person_forget10"
+    rows = [make_row(folder, "base-single_forget10", method="none", setting=single,
+                     raw={**person_raw(0, 95, 0.9), **event_raw(0.05, 0.95, 95)}, kinds=KINDS)]
+    if with_both:
+        rows.append(make_row(folder, "base-both_forget10", method="none", setting="both_forget10",
+                             raw={**person_raw(0, 95), **event_raw(0.05, 0.95)}, kinds=KINDS))
+    for i, m in enumerate(("npo", "dpo", "rmu", "siu", "kl", "gd", "ga", "po")):     # shuffled on purpose
+        rows.append(make_row(folder, f"{m}-person", method=m, target="person", setting="person_forget10",
+                             raw=person_raw(100, 5 + i, 0.3), kinds=KINDS))
+        rows.append(make_row(folder, f"{m}-event", method=m, target="event", setting="event_forget10",
+                             raw=event_raw(0.3, 0.6, 40), kinds=KINDS))
+    rows.append(make_row(folder, "goal-person", method="goal", target="person", setting="person_forget10",
+                         raw=person_raw(100, 95)))
+    rows.append(make_row(folder, "goal-event", method="goal", target="event", setting="event_forget10",
+                         raw=event_raw(0.95, 0.95)))
+    if with_both:
+        for m, bgd, pe, ee in (("gd", False, 50, 0.0), ("gd", True, 100, 0.5), ("kl", False, 40, 0.0), ("kl", True, 90, 0.45)):
+            rows.append(make_row(folder, f"{m}{'_bgd' if bgd else ''}-both", method=m, bgd=bgd, target="both",
+                                 setting="both_forget10", raw={**person_raw(pe, 30), **event_raw(ee, 0.7)}))
+        rows.append(make_row(folder, "goal-both", method="goal", target="both", setting="both_forget10",
+                             raw={**person_raw(100, 95), **event_raw(0.95, 0.95)}))
+    return rows
+
+
+def summary_csv(folder: Path, rows: list[dict]) -> Path:
+    S.write_summary(folder, rows)
+    return folder / "summary.csv"
+
+
+def study_of(csv: Path, forget: str = "forget10") -> R.Study:
+    rows = R.read_summary(csv)
+    return R.Study(rows, forget, R._event_kind(rows))
+
+
+def _md_table(md: str, first_header: str) -> list[list[str]]:
+    """Rows of the markdown table whose header starts with ``first_header`` (first one found)."""
+    lines = md.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(f"| {first_header}"))
+    out = []
+    for line in lines[start:]:
+        if not line.startswith("|"):
+            break
+        out.append([c.strip() for c in line.strip("|").split(" | ")])
+    return out
+
+
+# ----------------------------------------------------------------------------- tables
+def test_table1_rows_in_the_paper_order_with_the_offline_header(tmp_path):
+    csv = summary_csv(tmp_path, full_rows(tmp_path / "eval"))
+    out = R.write_report(tmp_path / "report", csv, title="demo")
+    md = out["md"].read_text()
+    person = _md_table(md, "Method | Efficacy | Generality")
+    assert [r[0] for r in person[2:]] == ["Finetune", "PO", "GA", "GD", "KL", "SIU", "DPO", "NPO", "RMU", "Goal (person)"]
+    assert person[0][1:5] == ["Efficacy", "Generality", "Retain", "Scope [ROUGE-L]"]
+    event = _md_table(md, "Method | Efficacy [offline score (no judge configured)]")
+    assert [r[0] for r in event[2:]] == ["Finetune", "PO", "GA", "GD", "KL", "SIU", "DPO", "NPO", "RMU", "Goal (event)"]
+    assert event[0][4] == "Scope [precision]"
+    # Real is not measured: n/a; answer kinds beside; GD retain: 5 + index 5 -> 10.0 with a CI
+    gd = person[2 + 3]
+    assert gd[5] == "n/a" and gd[-1] == "0.10 / 0.20 / 0.60 / 0.05"
+    assert gd[3].startswith("10.0 [") and "†" not in gd[3]
+    assert set(out) >= {"md", "html", "figures", "findings", "kendall"}
+    assert sorted(p.name for p in out["figures"]) == sorted(p.name for p in (tmp_path / "report" / "figures").iterdir())
+    assert all(p.is_file() for p in out["figures"]) and len(out["figures"]) == 4
+    assert "figures/tradeoff_forget10.png" in md and not list((tmp_path).glob(".report.tmp-*"))
+
+
+def test_geval_columns_are_used_when_a_judge_scored(tmp_path):
+    rows = full_rows(tmp_path / "eval", with_both=False)
+    for r in rows:
+        if r.get("event_efficacy_offline") is not None:
+            r["event_efficacy_geval"] = 0.25
+    csv = summary_csv(tmp_path, rows)
+    md = R.write_report(tmp_path / "report", csv, title="t")["md"].read_text()
+    event = _md_table(md, "Method | Efficacy [G-Eval]")
+    assert event[3][1] == "0.250 [no CI]"            # G-Eval has no per-sample values in the logs
+    assert "offline score (no judge configured)" not in md
+
+
+def test_cell_is_the_mean_over_seeds_with_the_ci_of_the_pooled_samples(tmp_path):
+    folder = tmp_path / "eval"
+    rows = [make_row(folder, "base", method="none", raw=person_raw(0, 95)),
+            make_row(folder, "gd-s0", method="gd", target="person", seed=0, raw=person_raw(100, 10, n=20)),
+            make_row(folder, "gd-s1", method="gd", target="person", seed=1, raw=person_raw(100, 40, n=20))]
+    study = study_of(summary_csv(tmp_path, rows))
+    gd = study.entry("gd", "person")
+    assert gd.label == "GD" and len(gd.rows) == 2
+    cell = study.cell(gd, "person_retain")
+    pooled = [{"person_retain": {"correct": v}} for v in _raw(0.10, 20, "person_retain") + _raw(0.40, 20, "person_retain")]
+    assert cell.value == pytest.approx(25.0) and cell.ci_source == "samples"
+    assert cell.ci == S.bootstrap_ci(pooled, "person_retain") and cell.ci[0] < 25.0 < cell.ci[1]
+    assert "GD (2 seeds)" in R.table1(study, "person")[1][1][0]
+
+
+def test_a_missing_results_file_falls_back_to_the_csv_cis(tmp_path):
+    folder = tmp_path / "eval"
+    rows = [make_row(folder, "base", method="none", raw=person_raw(0, 95)),
+            make_row(folder, "ga-s0", method="ga", target="person", seed=0, raw=person_raw(100, 10, n=20), logs=False),
+            make_row(folder, "ga-s1", method="ga", target="person", seed=1, raw=person_raw(100, 30, n=20), logs=False)]
+    csv = summary_csv(tmp_path, rows)
+    study = study_of(csv)
+    cell = study.cell(study.entry("ga", "person"), "person_retain")
+    parsed = [r for r in R.read_summary(csv) if r["method"] == "ga"]
+    lows, highs = [r["person_retain_ci_low"] for r in parsed], [r["person_retain_ci_high"] for r in parsed]
+    assert cell.ci_source == "csv" and cell.values is None
+    assert cell.ci == pytest.approx((np.mean(lows), np.mean(highs)))
+    assert cell.ci[0] == pytest.approx((rows[1]["person_retain_ci"][0] + rows[2]["person_retain_ci"][0]) / 2, abs=0.01)
+    md = R.write_report(tmp_path / "report", csv, title="t")["md"].read_text()
+    ga = next(r for r in _md_table(md, "Method | Efficacy | Generality") if r[0].startswith("GA"))
+    assert ga[3] == f"20.0 [{cell.ci[0]:.1f}, {cell.ci[1]:.1f}] †"
+
+
+def test_table2_bgd_delta_with_the_bootstrap_ci_of_the_difference(tmp_path):
+    folder = tmp_path / "eval"
+    n = 30
+    rows = [make_row(folder, "gd", method="gd", target="both", raw={**person_raw(0, 50, n=n), **event_raw(0.2, 0.7, n=n)}),
+            make_row(folder, "gd_bgd", method="gd", bgd=True, target="both",
+                     raw={**person_raw(100, 50, n=n), **event_raw(0.5, 0.7, n=n)})]
+    study = study_of(summary_csv(tmp_path, rows))
+    _, body = R.table2(study)
+    assert [r[0] for r in body] == ["GD", "GD+BGD", "Δ GD+BGD − GD"]
+    # every GD answer still names the person, no GD+BGD answer does: +100 exactly, CI [100, 100]
+    assert body[2][1] == "+100.0 [+100.0, +100.0]"
+    d, ci = study.delta(study.entry("gd", "both", bgd=True), study.entry("gd", "both"), "event_efficacy_offline")
+    x = 1.0 - np.array(_raw(0.5, n, "event_efficacy_offline"))
+    y = 1.0 - np.array(_raw(0.8, n, "event_efficacy_offline"))
+    assert d == pytest.approx(0.3)
+    assert ci == FD.delta_ci(x, y)[1] and ci[0] < 0.3 < ci[1]
+    assert body[2][3] == f"+0.300 [{ci[0]:+.3f}, {ci[1]:+.3f}]"
+
+
+def test_delta_ci_against_hand_values_and_scipy():
+    from scipy.stats import bootstrap
+
+    assert FD.delta_ci([1.0] * 12, [0.0] * 9) == (1.0, (1.0, 1.0))
+    x = np.array([1, 0, 1, 1, 0, 1, 1, 1, 0, 1], dtype=float)
+    y = np.array([0, 0, 1, 0, 0, 1, 0, 0], dtype=float)
+    d, ci = FD.delta_ci(x, y)
+    ref = bootstrap((x, y), lambda a, b, axis=-1: np.mean(a, axis=axis) - np.mean(b, axis=axis), n_resamples=2000,
+                    method="percentile", confidence_level=0.95, random_state=np.random.default_rng(0))
+    assert d == pytest.approx(0.7 - 0.25)
+    assert ci == pytest.approx((ref.confidence_interval.low, ref.confidence_interval.high))
+    assert ci[0] < d < ci[1] and FD.delta_ci(x, [])[1] is None
+
+
+# ----------------------------------------------------------------------------- findings
+def _finding(study, key: str) -> dict:
+    return next(f for f in FD.findings(study) if f["pattern"] == key)
+
+
+def test_verdicts_held_on_a_paper_like_sweep(tmp_path):
+    study = study_of(summary_csv(tmp_path, full_rows(tmp_path / "eval")))
+    v = {f["pattern"]: f["verdict"] for f in FD.findings(study)}
+    # persons: efficacy 100, retain 5-12 vs Finetune 95; events 0.3 vs persons 1.0; scopes 0.3 vs 0.9 and
+    # 40 vs 95; both-target efficacies 40-50 vs 100 and 0.0 vs 0.3; BGD +50 / +0.5
+    assert v == {"i": "held", "ii": "held", "iii": "held", "iv": "held", "v": "held"}
+    assert _finding(study, "iv")["evidence"].endswith("4 of 4 units show it, 0 go against it.")
+    assert "GD+BGD - GD person efficacy: +50.0 [" in _finding(study, "v")["evidence"]
+    assert "8 of 8 units" in _finding(study, "i")["evidence"]      # RMU too: every person-target method
+
+
+def test_verdicts_not_held_and_inconclusive(tmp_path):
+    folder = tmp_path / "eval"
+    single = "event_forget10/person_forget10"
+    rows = [make_row(folder, "base", method="none", setting=single, raw={**person_raw(0, 95, 0.5), **event_raw(0.1, 0.9)})]
+    for m in ("ga", "gd"):   # persons barely forgotten; events forgotten as well as persons (overlap)
+        rows.append(make_row(folder, f"{m}-p", method=m, target="person", raw=person_raw(10, 90, 0.5)))
+        rows.append(make_row(folder, f"{m}-e", method=m, target="event", raw=event_raw(0.1, 0.9)))
+    rows += [make_row(folder, "gd-b", method="gd", target="both", raw={**person_raw(60, 50), **event_raw(0.5, 0.5)}),
+             make_row(folder, "gdb-b", method="gd", bgd=True, target="both", raw={**person_raw(20, 50), **event_raw(0.1, 0.5)})]
+    study = study_of(summary_csv(tmp_path, rows))
+    v = {f["pattern"]: f["verdict"] for f in FD.findings(study)}
+    assert v["i"] == "not held"                      # efficacy CI high < 50
+    assert v["ii"] == "inconclusive"                 # event 0.1 vs person 0.1: CIs overlap
+    assert v["iv"] == "not held"                     # both-target efficacies clearly above the single ones
+    assert v["v"] == "not held"                      # GD+BGD below GD: delta CI high < 0
+    assert v["iii"] == "inconclusive"                # scope as Finetune's
+    # no KL at all, no event-target Finetune rows missing -> KL units simply absent; nothing measured:
+    empty = study_of(summary_csv(tmp_path / "e", [make_row(folder, "b2", method="none", raw=person_raw(0, 95))]))
+    assert {f["verdict"] for f in FD.findings(empty)} == {"inconclusive (not measured)"}
+
+
+def test_person_forgetting_is_not_easy_when_finetune_never_knew_the_names(tmp_path):
+    """Rule (i) needs efficacy clearly above Finetune's: a Finetune model that names nobody (efficacy
+    100) makes every unit unclear, whatever the retain numbers."""
+    folder = tmp_path / "eval"
+    rows = [make_row(folder, "base", method="none", raw=person_raw(100, 95))]
+    rows += [make_row(folder, m, method=m, target="person", raw=person_raw(100, 5)) for m in ("ga", "gd", "kl")]
+    f = _finding(study_of(summary_csv(tmp_path, rows)), "i")
+    assert f["verdict"] == "inconclusive" and f["evidence"].endswith("0 of 3 units show it, 0 go against it.")
+
+
+def test_verdict_majority_rule():
+    s, a, u = FD.SHOWS, FD.AGAINST, FD.UNCLEAR
+    assert FD.verdict([(s, ""), (s, ""), (u, "")])[0] == "held"
+    assert FD.verdict([(s, ""), (u, "")])[0] == "inconclusive"          # half is not more than half
+    assert FD.verdict([(a, ""), (a, ""), (s, "")])[0] == "not held"
+    assert FD.verdict([])[0] == "inconclusive (not measured)"
+
+
+def test_kendall_tau_against_hand_computed_values(tmp_path):
+    # 6 pairs, one discordant: (5 - 1) / 6
+    k = FD.kendall([1.0, 2.0, 3.0, 4.0], [1.0, 2.0, 4.0, 3.0])
+    assert k["tau"] == pytest.approx(4 / 6) and 0 < k["p"] <= 1
+    assert FD.kendall([1.0, 2.0], [2.0, 1.0])["note"].startswith("n/a")
+    # on a study: person efficacy of PO > GA > GD (90, 80, 70) vs the paper's 100, 100, 98.89 (a tie):
+    # tau-b = (C - D) / sqrt((n0 - n1)(n0 - n2)) = (2 - 0) / sqrt(3 * 2)
+    folder = tmp_path / "eval"
+    rows = [make_row(folder, m, method=m, target="person", raw=person_raw(e, 10))
+            for m, e in (("po", 90), ("ga", 80), ("gd", 70))]
+    rows.append(make_row(folder, "npo", method="npo", target="person", raw=person_raw(10, 10)))   # not in the paper
+    study = study_of(summary_csv(tmp_path, rows))
+    agree = FD.ranking_agreement(study, R._paper()["table1"], [("person", "efficacy", "person_efficacy")])[0]
+    assert agree["methods"] == ["PO", "GA", "GD"] and agree["tau"] == pytest.approx(2 / 6 ** 0.5)
+    out = R.write_report(tmp_path / "r", tmp_path / "summary.csv", title="t")
+    eff = next(k for k in out["kendall"] if k["part"] == "person" and k["column"] == "efficacy")
+    assert eff["tau"] == pytest.approx(agree["tau"])
+    assert next(k for k in out["kendall"] if k["part"] == "event")["note"] == "n/a (fewer than 3 methods)"
+
+
+# ----------------------------------------------------------------------------- document
+def test_paper_reference_is_shown_only_with_the_flag(tmp_path):
+    csv = summary_csv(tmp_path, full_rows(tmp_path / "eval", with_both=False))
+    on = R.write_report(tmp_path / "on", csv, title="t", notes=["a note for the reader"])
+    off = R.write_report(tmp_path / "off", csv, title="t", paper_reference=False)
+    md_on, html_on = on["md"].read_text(), on["html"].read_text()
+    assert "## Paper reference (arXiv 2503.12545 v1, Tables 1 and 2)" in md_on and "| Paper Table 2 |" in md_on
+    assert "<details><summary>Paper reference" in html_on and 'id="paper-table1-person"' in html_on
+    assert "98.89" in md_on and "63.50" in html_on and "- a note for the reader" in md_on
+    md_off, html_off = off["md"].read_text(), off["html"].read_text()
+    assert "Paper reference" not in md_off and "<details>" not in html_off and "98.89" not in html_off
+    assert "Kendall" in md_off                                  # ranking agreement stays: it is our finding
+
+
+def test_html_is_self_contained(tmp_path):
+    csv = summary_csv(tmp_path, full_rows(tmp_path / "eval"))
+    html = R.write_report(tmp_path / "report", csv, title="demo <study>")["html"].read_text()
+    assert html.count('src="data:image/png;base64,') == 4 and "<title>demo &lt;study&gt;</title>" in html
+    assert "http://" not in html and "https://" not in html and "<script" not in html and "<link" not in html
+
+
+def test_report_folder_is_replaced_atomically_and_never_a_foreign_folder(tmp_path):
+    from pebench_core.errors import UserError
+
+    csv = summary_csv(tmp_path, full_rows(tmp_path / "eval", with_both=False))
+    out = tmp_path / "report"
+    R.write_report(out, csv, title="first")
+    R.write_report(out, csv, title="second")
+    assert "# second" in (out / "report.md").read_text() and sorted(p.name for p in tmp_path.glob(".report*")) == []
+    foreign = tmp_path / "mine"
+    foreign.mkdir()
+    (foreign / "keep.txt").write_text("x")
+    with pytest.raises(UserError, match="not a report folder"):
+        R.write_report(foreign, csv, title="t")
+    assert (foreign / "keep.txt").is_file()
+    with pytest.raises(UserError, match=r"nothing\.csv: no such summary\.csv; run `pebench eval"):
+        R.write_report(tmp_path / "x", tmp_path / "nothing.csv", title="t")
+    (tmp_path / "bad.csv").write_text("a,b\n1,2\n")
+    with pytest.raises(UserError, match="not a pebench summary.csv"):
+        R.read_summary(tmp_path / "bad.csv")
