@@ -81,8 +81,9 @@ def print_plan(stages: list[Stage]) -> None:
         print(f"[{i}/{n}] {s.label}: {shlex.join(s.argv)}{skip}")
 
 
-def run(root: Path, stages: list[Stage]) -> set[str]:
-    """Run every stage that is not finished, in order; the labels of the stages built."""
+def run(root: Path, stages: list[Stage], widths: dict[str, int] | None = None) -> set[str]:
+    """Run every stage that is not finished, in order; the labels of the stages built. A group runs
+    side by side in batches of at most ``widths[group]`` stages (default: the whole group)."""
     root.mkdir(parents=True, exist_ok=True)
     env = cpu_vllm_env()      # vLLM on CPU: KV-cache size, in-process engine, never a model hub
     built: set[str] = set()
@@ -96,7 +97,9 @@ def run(root: Path, stages: list[Stage]) -> set[str]:
             i += 1
             continue
         batch = [s]
-        while s.group and i + len(batch) < n and stages[i + len(batch)].group == s.group and not stages[i + len(batch)].done:
+        width = (widths or {}).get(s.group, n)
+        while (s.group and i + len(batch) < n and len(batch) < width and stages[i + len(batch)].group == s.group
+               and not stages[i + len(batch)].done):
             batch.append(stages[i + len(batch)])
         for b in batch:
             begin(root, b)

@@ -92,3 +92,88 @@ def test_data_build_survives_sigkill_and_rebuilds_the_same_bytes(tmp_path):
         assert not list(tmp_path.glob(f".{out.name}.tmp-*")), k  # the killed run's temporary folder is gone
     print(f"data build: {landed} of {len(fractions)} kills landed mid-run")
     assert landed >= 2
+
+
+@pytest.mark.slow
+def test_unlearn_finetune_survives_sigkill_and_resumes_to_the_same_weights(tiny_qwen2_vl_dir, mini_data_dir, tmp_path):
+    """`unlearn finetune` (the Finetune/Goal trainer, with the auxiliary identity heads) killed before its
+    first checkpoint, after one and one step before the end: the same command finishes with the
+    weights of an uninterrupted run, and a killed run's folder is never taken for a model."""
+    from safetensors.torch import load_file
+
+    def cmd(out):
+        return [str(BIN / "unlearn"), "finetune", "--model", str(tiny_qwen2_vl_dir), "--data", str(mini_data_dir),
+                "--split", "finetune_train", "--out", str(out), "--seed", "0", f"train.max_steps={STEPS}",
+                f"train.save_steps={SAVE}", "train.progress=false", "eval.final=false", "train.batch_size=8"]
+
+    ref = tmp_path / "uninterrupted"
+    assert _run(cmd(ref)).returncode == 0
+    want = load_file(str(ref / "model.safetensors"))
+    assert not any("aux" in k for k in want)                        # training-only heads are not saved
+    for k in KILL_POINTS:
+        out = tmp_path / f"killed-at-{k}"
+        killed = _run(cmd(out), PEBENCH_TEST_KILL_AT=str(k))
+        assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
+        assert not out.exists()
+        again = _run(cmd(out))
+        assert again.returncode == 0, again.stderr[-3000:]
+        got = load_file(str(out / "model.safetensors"))
+        assert got.keys() == want.keys()
+        for name in want:
+            assert torch.allclose(got[name], want[name], atol=1e-6), (k, name)
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+
+def _summary_rows(folder):
+    import csv
+
+    with open(folder / "summary.csv", newline="") as fh:
+        return sorted(({k: v for k, v in r.items() if k != "results"} for r in csv.DictReader(fh)), key=lambda r: r["adapter"])
+
+
+@pytest.mark.slow
+def test_eval_sweep_killed_mid_generation_and_between_adapters_resumes_to_the_same_numbers(
+        tiny_qwen2_vl_dir, mini_data_dir, tmp_path):
+    """`pebench eval --adapters` killed (SIGKILL of its process group) at three points: during the first
+    batched generation pass (some chunks logged), after the first adapter's results (between
+    adapters), and after the second's; the same command then gives the summary of an uninterrupted run."""
+    import time
+
+    from pebench_tasks.scoring.sweep import results_file
+
+    adapters = []
+    for m in ("ga", "gd"):
+        out = tmp_path / "adapters" / f"{m}-person_forget10"
+        assert _run([str(BIN / "unlearn"), "run", "--method", m, "--target", "person", "--forget", "forget10",
+                     "--model", str(tiny_qwen2_vl_dir), "--data", str(mini_data_dir), "--out", str(out), "--seed", "0",
+                     "train.max_steps=2", "train.lr=3e-3", "train.progress=false"]).returncode == 0
+        adapters.append(out)
+
+    def cmd(output):
+        return [str(BIN / "pebench"), "eval", "--model", "vllm_lora", "--model-args",
+                f"model={tiny_qwen2_vl_dir},chunk_size=8", "--adapters", ",".join(map(str, adapters)), "--include-base",
+                "--data", str(mini_data_dir), "--limit", "6", "--output", str(output), "--seed", "0"]
+
+    ref = tmp_path / "ref"
+    assert _run(cmd(ref)).returncode == 0
+    want = _summary_rows(ref)
+    assert len(want) == 3
+    points = {
+        "mid-generation": lambda out: any(p.stat().st_size > 0 for p in out.rglob("generations.jsonl")),
+        "after one adapter": lambda out: sum(results_file(out / n) is not None for n in ("base", *[a.name for a in adapters])) >= 1,
+        "after two adapters": lambda out: sum(results_file(out / n) is not None for n in ("base", *[a.name for a in adapters])) >= 2,
+    }
+    for k, (point, reached) in enumerate(points.items()):
+        out = tmp_path / f"killed-{k}"
+        proc = subprocess.Popen(cmd(out), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        t0 = time.time()
+        while proc.poll() is None and not (out.exists() and reached(out)) and time.time() - t0 < 600:
+            time.sleep(0.05)
+        assert proc.poll() is None, f"the sweep finished before the kill point {point!r}"
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        assert not (out / "summary.csv").exists(), point             # a killed sweep has no summary
+        again = _run(cmd(out))
+        assert again.returncode == 0, again.stderr[-3000:]
+        assert _summary_rows(out) == want, point
+        assert not list(tmp_path.glob(f".{out.name}*")), point      # no lock or temporary folder left

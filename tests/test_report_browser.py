@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+import os
 import re
 import subprocess
 from pathlib import Path
@@ -17,6 +18,8 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 MIN_STD = 5.0          # grey-level std of a page or figure with content; a blank one is ~0
 
+if not CHROMIUM.exists() and os.environ.get("PEBENCH_REQUIRE_BROWSER"):
+    raise RuntimeError(f"{CHROMIUM} is absent and PEBENCH_REQUIRE_BROWSER is set (CI installs it in .ci/run)")
 if not CHROMIUM.exists():
     print(f"test_report_browser: {CHROMIUM} is absent (apt-get install chromium); skipping the browser tests")
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is absent: apt-get install chromium")

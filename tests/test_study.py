@@ -117,7 +117,7 @@ goals: [person]
 unlearn:
   steps: 2
   runs: {{person: [ga, gd]}}
-scoring: {{limit: 8}}
+scoring: {{limit: 4}}
 """)
     return cfg
 
@@ -132,16 +132,22 @@ def _records(root: Path) -> dict:
     return {p.stem: json.loads(p.read_text())["finished_at"] for p in (root / ".stages").glob("*.json")}
 
 
+@pytest.fixture(scope="module")
+def tiny_study(tmp_path_factory, mini_data_dir, tiny_qwen2_vl_dir):
+    """One uninterrupted tiny study: (config, folder, its summary rows, its stdout)."""
+    tmp = tmp_path_factory.mktemp("tiny-study")
+    cfg = _tiny_config(tmp, mini_data_dir, tiny_qwen2_vl_dir)
+    root = tmp / "study"
+    out = run_cli("pebench", "study", str(cfg), "--out", str(root), "--seed", "0").stdout
+    return cfg, root, _summary(root), out
+
+
 @pytest.mark.slow
-def test_tiny_study_runs_resumes_and_reruns_what_changed(tmp_path, mini_data_dir, tiny_qwen2_vl_dir):
-    cfg = _tiny_config(tmp_path, mini_data_dir, tiny_qwen2_vl_dir)
-    root = tmp_path / "study"
-    proc = run_cli("pebench", "study", str(cfg), "--out", str(root), "--seed", "0")
-    out = proc.stdout
+def test_tiny_study_runs_resumes_and_reruns_what_changed(tiny_study):
+    cfg, root, rows, out = tiny_study
     assert "Table 1" in out and "Table 2" in out and "Findings" in out, out[-2000:]
     for f in ("report/report.md", "report/report.html", "study.yaml", "eval/summary.csv"):
         assert (root / f).is_file(), f
-    rows = _summary(root)
     assert {r["adapter"] for r in rows} == {"base", "goal-person_forget10", "ga-person_forget10-s0", "gd-person_forget10-s0"}
     assert all(r["person_efficacy"] != "" for r in rows)
     first = _records(root)
@@ -161,14 +167,46 @@ def test_tiny_study_runs_resumes_and_reruns_what_changed(tmp_path, mini_data_dir
 
 
 @pytest.mark.slow
-def test_ray_executor_gives_the_local_numbers(tmp_path, mini_data_dir, tiny_qwen2_vl_dir):
-    cfg = _tiny_config(tmp_path, mini_data_dir, tiny_qwen2_vl_dir)
-    local, ray_root = tmp_path / "local", tmp_path / "ray"
-    run_cli("pebench", "study", str(cfg), "--out", str(local), "--seed", "0")
-    proc = run_cli("pebench", "study", str(cfg), "--out", str(ray_root), "--seed", "0", "--executor", "ray",
+def test_ray_executor_gives_the_local_numbers(tiny_study, tmp_path):
+    cfg, _, rows, _ = tiny_study
+    root = tmp_path / "ray"
+    proc = run_cli("pebench", "study", str(cfg), "--out", str(root), "--seed", "0", "--executor", "ray",
                    env={"RAY_ADDRESS": ""})     # a local Ray cluster: one CPU worker per core (2 here)
     assert proc.stdout.count("Ray task:") == 4, proc.stdout[-3000:]     # finetune, goal, two unlearning runs
-    a, b = _summary(local), _summary(ray_root)
-    assert [r["adapter"] for r in a] == [r["adapter"] for r in b]
-    for ra, rb in zip(a, b):
-        assert ra == rb, (ra, rb)
+    assert _summary(root) == rows
+
+
+# SIGKILL of the whole process group (a pre-empted job) while a stage runs: in the trainings, in an
+# unlearning run, in the scoring engine. The same command must finish with the uninterrupted numbers.
+KILL_POINTS = [("finetune", 2.0), ("unlearn gd-person_forget10-s0", 3.0), ("scoring", 8.0)]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("label, after", KILL_POINTS)
+def test_study_killed_mid_stage_resumes_to_the_same_numbers(tiny_study, tmp_path, label, after):
+    import os
+    import signal
+    import subprocess
+    import time
+
+    from pebench_core import stages as ST
+    from helpers import BIN
+
+    cfg, _, rows, _ = tiny_study
+    root = tmp_path / "killed"
+    cmd = [str(BIN / "pebench"), "study", str(cfg), "--out", str(root), "--seed", "0"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    started = ST.started_file(root, label)
+    t0 = time.time()
+    while not started.exists() and proc.poll() is None and time.time() - t0 < 600:
+        time.sleep(0.2)
+    time.sleep(after)
+    assert proc.poll() is None, f"the study ended before the kill point {label!r}"
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert not ST.record_file(root, label).exists()          # the killed stage is not finished
+    again = run_cli("pebench", "study", *cmd[2:])
+    assert f"{label}: skipped" not in again.stdout
+    assert _summary(root) == rows
+    left = [str(p) for p in root.rglob("*") if ".tmp-" in p.name or p.name.endswith(".work")]
+    assert left == [], left

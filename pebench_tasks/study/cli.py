@@ -56,7 +56,7 @@ def _study(args) -> int:
 
     atomic_write_text(root / CONFIG_COPY, C.to_yaml(cfg.raw))
     t0 = time.time()
-    executors.run(root, stages, args.executor)
+    executors.run(root, stages, args.executor, plan.widths())
     report = plan.layout(root)["report"]
     print(f"\nstudy folder {root} ({(time.time() - t0) / 60:.1f} min); report: {report / 'report.md'}, {report / 'report.html'}\n")
     print((report / "report.md").read_text(encoding="utf-8"))

@@ -168,9 +168,9 @@ def load(path: str | Path, overrides=()) -> StudyConfig:
     limit = C.get(raw, "scoring.limit")
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
         raise UserError(f"{where}: scoring.limit must be null or an integer >= 1, got {limit!r}")
-    side = C.get(raw, "finetune.side_by_side")
+    side = C.get(raw, "side_by_side")
     if not isinstance(side, bool):
-        raise UserError(f"{where}: finetune.side_by_side must be true or false, got {side!r}")
+        raise UserError(f"{where}: side_by_side must be true or false, got {side!r}")
     return StudyConfig(
         source=src, raw=raw, seed=seed, data_scale=scale, data_path=Path(data_path).expanduser().resolve() if data_path else None,
         tiny_arch=arch, model_path=Path(model_path).expanduser().resolve() if model_path else None,

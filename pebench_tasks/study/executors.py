@@ -19,9 +19,9 @@ EXECUTORS = ("local", "ray")
 LOCAL_LABELS = ("scoring", "report")       # not Ray tasks: one engine uses the whole machine
 
 
-def run(root: Path, stages: list[P.Stage], executor: str) -> set[str]:
+def run(root: Path, stages: list[P.Stage], executor: str, widths: dict[str, int] | None = None) -> set[str]:
     if executor == "local":
-        return P.run(root, stages)
+        return P.run(root, stages, widths)
     return run_ray(root, stages)
 
 

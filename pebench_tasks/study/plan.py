@@ -6,6 +6,7 @@ one of the plain sub-commands (`pebench data build`, `pebench model tiny`, `unle
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from pebench_tasks.pipeline import StageSpec, script
@@ -13,8 +14,14 @@ from pebench_tasks.pipeline import StageSpec, script
 from .config import StudyConfig
 
 TRAINING = "training"          # group of the Finetune and Goal trainings (side by side on CPU)
+UNLEARNING = "unlearning"      # group of the unlearning runs (side by side on CPU, one per core)
 DIRS = {"data": "data", "base": "base-model", "finetune": "finetuned", "goals": "goals", "adapters": "adapters",
         "eval": "eval", "report": "report"}
+
+
+def widths() -> dict[str, int]:
+    """How many stages of a group run at once on this machine (local executor)."""
+    return {UNLEARNING: max(1, os.cpu_count() or 1)}
 
 
 def layout(root: Path) -> dict[str, Path]:
@@ -52,6 +59,7 @@ def plan(cfg: StudyConfig, root: Path) -> list[StageSpec]:
             "--out", str(out), *seed, *recipe], up_base, group=group))
 
     extra = (["--config", str(cfg.unlearn_config)] if cfg.unlearn_config else []) + list(cfg.unlearn_overrides)
+    extra += ["train.threads=1"] if cfg.side_by_side else []
     runs = []
     for r in cfg.runs:
         out = d["adapters"] / r.name
@@ -59,7 +67,7 @@ def plan(cfg: StudyConfig, root: Path) -> list[StageSpec]:
         specs.append(StageSpec(runs[-1], out, unlearn, [
             "run", "--method", r.method, "--target", r.target, "--forget", r.forget, "--model", str(d["finetune"]),
             "--data", str(data), "--out", str(out), "--seed", str(r.seed), *extra, f"train.max_steps={cfg.steps}"],
-            up_data + ("finetune",)))
+            up_data + ("finetune",), group=UNLEARNING if cfg.side_by_side else ""))
 
     judge = []
     if cfg.judge_base_url:
