@@ -57,6 +57,10 @@ def world(tmp_path_factory, mini_data_dir, tiny_qwen2_vl_dir, tiny_llava_dir):
     big = root / "adapters16" / "big"
     run_cli("unlearn", "run", "--method", "ga", "--target", "person", "--model", str(tiny_qwen2_vl_dir), "--data",
             str(mini_data_dir), "--out", str(big), "--seed", "0", "train.max_steps=1", "lora.r=16", "train.progress=false")
+    (root / "study_typo.yaml").write_text("unlearn: {stepz: 3}\n")
+    (root / "study_badtype.yaml").write_text("unlearn: {steps: many}\n")
+    (root / "summary_nocol.csv").write_text("name,value\nx,1\n")
+    (root / "summary_badnum.csv").write_text("adapter,method,target,forget,person_efficacy\nbase,none,,,lots\n")
     return {"root": root, "data": mini_data_dir, "qwen": tiny_qwen2_vl_dir, "llava": tiny_llava_dir}
 
 
@@ -123,6 +127,22 @@ def _cases(w) -> list[tuple[str, list[str], dict, str]]:
         ("eval: bad PEBENCH_SETTING", ["pebench", "eval", "--model", "vllm_lora", *ev[2:]], {"PEBENCH_SETTING": "sideways"},
          "PEBENCH_SETTING"),
         ("eval: --full-models not a model folder", [*ev, "--full-models", str(r / "missing")], {}, "not a model folder"),
+        ("study: missing config", ["pebench", "study", str(r / "missing.yaml"), "--out", out], {}, "missing.yaml"),
+        ("study: unknown config key", ["pebench", "study", str(r / "study_typo.yaml"), "--out", new], {}, "stepz"),
+        ("study: value of the wrong type", ["pebench", "study", str(r / "study_badtype.yaml"), "--out", new], {},
+         "unlearn.steps"),
+        ("study: unknown method", ["pebench", "study", "demo.yaml", "--out", new, "--set", "unlearn.runs.person=[nope]"], {},
+         "nope"),
+        ("study: unknown executor", ["pebench", "study", "demo.yaml", "--out", new, "--executor", "slurm"], {}, "slurm"),
+        ("study: Goal model without forget targets", ["pebench", "study", "demo.yaml", "--out", new, "--set", "goals=[none]"],
+         {}, "goals"),
+        ("study: output folder is not a study's", ["pebench", "study", "demo.yaml", "--out", out], {}, "not a study folder"),
+        ("study: data.path missing", ["pebench", "study", "demo.yaml", "--out", new, "--set", f"data.path={r / 'missing'}"],
+         {}, "data.path"),
+        ("report: missing summary", ["pebench", "report", str(r / "missing.csv"), "--out", new], {}, "missing.csv"),
+        ("report: not a summary.csv", ["pebench", "report", str(r / "summary_nocol.csv"), "--out", new], {}, "summary_nocol.csv"),
+        ("report: a cell that is not a number", ["pebench", "report", str(r / "summary_badnum.csv"), "--out", new], {},
+         "person_efficacy"),
         ("eval: PEBENCH_DATA not a folder", ["pebench", "eval", "--model", "vllm_lora", "--model-args", f"model={q}",
                                              "--output", new], {"PEBENCH_DATA": str(r / "not_a_folder")}, "not_a_folder"),
     ]

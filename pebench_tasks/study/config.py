@@ -113,6 +113,7 @@ def load(path: str | Path, overrides=()) -> StudyConfig:
         return v
 
     seed = need_int("seed", 0)
+    steps = need_int("unlearn.steps", 1)
     data_path = C.get(raw, "data.path")
     scale = None if data_path else C.get(raw, "data.scale")
     if scale is not None and scale not in SCALES:
@@ -176,7 +177,7 @@ def load(path: str | Path, overrides=()) -> StudyConfig:
         tiny_arch=arch, model_path=Path(model_path).expanduser().resolve() if model_path else None,
         finetune_config=_packaged_or_file(C.get(raw, "finetune.config"), "finetune", f"{where}: finetune.config"),
         finetune_overrides=tuple(_list(raw, "finetune.overrides", where)), side_by_side=side,
-        forget=forget, goals=goals, steps=need_int("unlearn.steps", 1), seeds=seeds,
+        forget=forget, goals=goals, steps=steps, seeds=seeds,
         unlearn_config=_packaged_or_file(C.get(raw, "unlearn.config"), "unlearn", f"{where}: unlearn.config"),
         unlearn_overrides=tuple(_list(raw, "unlearn.overrides", where)), runs=tuple(runs),
         scoring_model=str(C.get(raw, "scoring.model")), scoring_model_args=str(C.get(raw, "scoring.model_args") or ""),
