@@ -14,7 +14,7 @@ extra=()
 if ! ls $("$venv/bin/python" -m pip config get global.find-links 2>/dev/null || echo /nonexistent)/torch-2.13.0+cpu-* >/dev/null 2>&1; then
   extra=(--extra-index-url "${PEBENCH_TORCH_INDEX:-https://download.pytorch.org/whl/cpu}")
 fi
-"$venv/bin/python" -m pip install -q --disable-pip-version-check "${extra[@]}" ".[cpu,test]" 2>&1 | { grep -v "^WARNING: Location '" || true; }
+"$venv/bin/python" -m pip install -q --disable-pip-version-check "${extra[@]}" ".[cpu,test,ray]" 2>&1 | { grep -v "^WARNING: Location '" || true; }
 "$venv/bin/python" -m pip uninstall -y -q torchaudio triton torchcodec >/dev/null 2>&1 || true
 echo "== versions that differ from requirements-cpu.lock:"
 "$venv/bin/python" -m pip freeze --exclude-editable 2>/dev/null | grep -v "^pebench" | sort > "$venv/freeze.txt"

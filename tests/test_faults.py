@@ -134,9 +134,10 @@ def _summary_rows(folder):
 @pytest.mark.slow
 def test_eval_sweep_killed_mid_generation_and_between_adapters_resumes_to_the_same_numbers(
         tiny_qwen2_vl_dir, mini_data_dir, tmp_path):
-    """`pebench eval --adapters` killed (SIGKILL of its process group) at three points: during the first
-    batched generation pass (some chunks logged), after the first adapter's results (between
-    adapters), and after the second's; the same command then gives the summary of an uninterrupted run."""
+    """`pebench eval --adapters` killed (SIGKILL of its process group) at three points in turn, each
+    restart going on from what the last one left: during the first batched generation pass (some
+    chunks logged), after an adapter's results (between adapters), and after one more; the same
+    command then gives the summary of an uninterrupted run."""
     import time
 
     from pebench_tasks.scoring.sweep import results_file
@@ -158,22 +159,28 @@ def test_eval_sweep_killed_mid_generation_and_between_adapters_resumes_to_the_sa
     assert _run(cmd(ref)).returncode == 0
     want = _summary_rows(ref)
     assert len(want) == 3
+    names = ("base", *[a.name for a in adapters])
+    out = tmp_path / "killed"
+
+    def finished() -> int:
+        return sum(results_file(out / n) is not None for n in names)
+
     points = {
-        "mid-generation": lambda out: any(p.stat().st_size > 0 for p in out.rglob("generations.jsonl")),
-        "after one adapter": lambda out: sum(results_file(out / n) is not None for n in ("base", *[a.name for a in adapters])) >= 1,
-        "after two adapters": lambda out: sum(results_file(out / n) is not None for n in ("base", *[a.name for a in adapters])) >= 2,
+        "mid-generation": lambda: any(p.stat().st_size > 0 for p in out.rglob("generations.jsonl")),
+        "after an adapter": lambda: finished() >= 1,
+        "after one more": lambda: finished() >= 2,
     }
-    for k, (point, reached) in enumerate(points.items()):
-        out = tmp_path / f"killed-{k}"
+    for point, reached in points.items():
         proc = subprocess.Popen(cmd(out), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         t0 = time.time()
-        while proc.poll() is None and not (out.exists() and reached(out)) and time.time() - t0 < 600:
+        while proc.poll() is None and not (out.exists() and reached()) and time.time() - t0 < 600:
             time.sleep(0.05)
         assert proc.poll() is None, f"the sweep finished before the kill point {point!r}"
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
         assert not (out / "summary.csv").exists(), point             # a killed sweep has no summary
-        again = _run(cmd(out))
-        assert again.returncode == 0, again.stderr[-3000:]
-        assert _summary_rows(out) == want, point
-        assert not list(tmp_path.glob(f".{out.name}*")), point      # no lock or temporary folder left
+    assert finished() == 2
+    again = _run(cmd(out))
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert _summary_rows(out) == want
+    assert not list(tmp_path.glob(f".{out.name}*"))      # no lock or temporary folder left

