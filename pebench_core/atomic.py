@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import shutil
@@ -10,6 +11,8 @@ from pathlib import Path
 from typing import Iterator
 
 from .errors import UserError
+
+FULL_DISK = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)     # EFBIG: a file-size quota (ulimit -f)
 
 
 def _alive(pid: int) -> bool:
@@ -46,8 +49,11 @@ def atomic_dir(out: str | os.PathLike, overwrite: bool = False) -> Iterator[Path
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-{os.getpid()}-", dir=out.parent))
     try:
         yield tmp
-    except BaseException:
+    except BaseException as e:
         shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(e, OSError) and e.errno in FULL_DISK:
+            raise UserError(f"{out}: the disk is full ({os.strerror(e.errno)}) while writing it; nothing was kept: "
+                            "free space or choose another output folder, then run the same command again") from e
         raise
     if out.exists():
         old = out.with_name(f".{out.name}.old-{os.getpid()}")

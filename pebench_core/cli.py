@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
+from .atomic import FULL_DISK
 from .errors import UserError
 
 
@@ -13,6 +15,14 @@ def run(main_fn, argv=None) -> int:
         return int(main_fn(argv) or 0)
     except UserError as e:
         print(f"error: {e}", file=sys.stderr)
+        return 2
+    except OSError as e:
+        if e.errno not in FULL_DISK:
+            raise
+        # a write outside pebench_core.atomic (whose outputs say which folder was not kept)
+        where = f" while writing {e.filename}" if e.filename else ""
+        print(f"error: the disk is full{where} ({os.strerror(e.errno)}): free space or choose another output "
+              "folder, then run the same command again", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted; run the same command again to resume", file=sys.stderr)

@@ -14,11 +14,19 @@ from unlearn.models.prompting import _is_qwen2_vl, prompt_text
 BIN = Path(sys.executable).parent
 
 
-def run_cli(*args: str, check: bool = True, env: dict | None = None, timeout: float = 1800) -> subprocess.CompletedProcess:
-    """Run a project console script (pebench, unlearn, lmms-eval) from this venv."""
+def run_cli(*args: str, check: bool = True, env: dict | None = None, timeout: float = 1800,
+            max_file_bytes: int | None = None) -> subprocess.CompletedProcess:
+    """Run a project console script (pebench, unlearn, lmms-eval) from this venv. ``max_file_bytes``
+    sets RLIMIT_FSIZE (`ulimit -f`): past it every write fails with EFBIG, as a full disk fails with
+    ENOSPC (our stand-in for a full disk: mounting a tmpfs needs privileges tests do not have)."""
+    def limit():
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_FSIZE, (max_file_bytes, max_file_bytes))
+
     proc = subprocess.run(
         [str(BIN / args[0]), *args[1:]], capture_output=True, text=True, timeout=timeout,
-        env={**os.environ, **(env or {})},
+        env={**os.environ, **(env or {})}, preexec_fn=limit if max_file_bytes else None,
     )
     if check and proc.returncode != 0:
         raise AssertionError(f"{' '.join(args)} exited {proc.returncode}\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")

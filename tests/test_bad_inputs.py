@@ -1,9 +1,9 @@
 """Bad-input inventory: every CLI, one table. Each bad input must give ONE line on stderr that
 starts with ``error:`` and names the file or field, exit code 2, and no new or changed file in the
 output location (progress-bar lines do not count as messages). The test prints how many inputs
-were tried and how many passed. Not covered here: a judge that cannot be reached or returns garbage
-(tests/test_judge.py), a full disk (no tmpfs mount as an unprivileged test; atomic writes are
-tested in tests/test_data_build.py)."""
+were tried and how many passed. A full disk is simulated with a file-size limit (`ulimit -f`: writes
+fail with EFBIG where a full disk gives ENOSPC; both take the same path). Not covered here: a judge
+that cannot be reached or returns garbage (tests/test_judge.py)."""
 from __future__ import annotations
 
 import json
@@ -15,6 +15,7 @@ import pytest
 from conftest import run_cli
 
 RESULTS: list[tuple[str, bool]] = []
+FSIZE = "max_file_bytes"       # a case's env key that is a file-size limit, not an environment variable
 PROGRESS = re.compile(r"\d+%\|")
 
 
@@ -143,6 +144,8 @@ def _cases(w) -> list[tuple[str, list[str], dict, str]]:
         ("report: not a summary.csv", ["pebench", "report", str(r / "summary_nocol.csv"), "--out", new], {}, "summary_nocol.csv"),
         ("report: a cell that is not a number", ["pebench", "report", str(r / "summary_badnum.csv"), "--out", new], {},
          "person_efficacy"),
+        ("data build: full disk", ["pebench", "data", "build", "--scale", "mini", "--seed", "0", "--out", new],
+         {FSIZE: "4096"}, "the disk is full"),
         ("eval: PEBENCH_DATA not a folder", ["pebench", "eval", "--model", "vllm_lora", "--model-args", f"model={q}",
                                              "--output", new], {"PEBENCH_DATA": str(r / "not_a_folder")}, "not_a_folder"),
     ]
@@ -154,7 +157,9 @@ def test_bad_input_inventory(world):
     failures = []
     for name, argv, env, must in cases:
         before = _snapshot(out)
-        proc = run_cli(*argv, check=False, env=env, timeout=600)
+        env = dict(env)
+        fsize = int(env.pop(FSIZE, 0)) or None
+        proc = run_cli(*argv, check=False, env=env, timeout=600, max_file_bytes=fsize)
         # progress bars (tqdm) are progress, not messages: the error itself must be one line
         lines = [x for x in proc.stderr.replace("\r", "\n").splitlines() if x.strip() and not PROGRESS.search(x)]
         ok = (proc.returncode == 2 and len(lines) == 1 and lines[0].startswith("error:") and must in lines[0]
