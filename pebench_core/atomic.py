@@ -13,6 +13,7 @@ from typing import Iterator
 from .errors import UserError
 
 FULL_DISK = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)     # EFBIG: a file-size quota (ulimit -f)
+FULL_DISK_FIX = "free space or choose another output folder, then run the same command again"
 
 
 def _alive(pid: int) -> bool:
@@ -53,7 +54,7 @@ def atomic_dir(out: str | os.PathLike, overwrite: bool = False) -> Iterator[Path
         shutil.rmtree(tmp, ignore_errors=True)
         if isinstance(e, OSError) and e.errno in FULL_DISK:
             raise UserError(f"{out}: the disk is full ({os.strerror(e.errno)}) while writing it; nothing was kept: "
-                            "free space or choose another output folder, then run the same command again") from e
+                            + FULL_DISK_FIX) from e
         raise
     if out.exists():
         old = out.with_name(f".{out.name}.old-{os.getpid()}")

@@ -5,7 +5,7 @@ import argparse
 import os
 import sys
 
-from .atomic import FULL_DISK
+from .atomic import FULL_DISK, FULL_DISK_FIX
 from .errors import UserError
 
 
@@ -21,8 +21,7 @@ def run(main_fn, argv=None) -> int:
             raise
         # a write outside pebench_core.atomic (whose outputs say which folder was not kept)
         where = f" while writing {e.filename}" if e.filename else ""
-        print(f"error: the disk is full{where} ({os.strerror(e.errno)}): free space or choose another output "
-              "folder, then run the same command again", file=sys.stderr)
+        print(f"error: the disk is full{where} ({os.strerror(e.errno)}): {FULL_DISK_FIX}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted; run the same command again to resume", file=sys.stderr)
