@@ -14,6 +14,7 @@ _COMMANDS = [
     ("pebench_tasks.data.cli", "register"),
     ("unlearn.models.cli", "register"),
     ("pebench_tasks.eval_cli", "register"),
+    ("pebench_tasks.forget_quality_cli", "register"),
     ("pebench_tasks.demo", "register"),
     ("pebench_tasks.study.cli", "register"),
 ]

@@ -6,8 +6,13 @@ In a sweep most tokens of a batch share one of a few adapters, so the same resul
 plain matmuls, one per adapter present in the batch. Profiling a K=8 sweep on the tiny model put
 ~64% of generation time in those ops. This module replaces only the three ``bgmv_*`` functions
 (the ``sgmv_*`` ones call them), keeping their argument handling and output writes as they are;
-the arithmetic is the same matrix product, grouped by adapter index (Python indexing semantics of
-``weights[idx]`` included). ``tests/test_scoring.py`` checks it against the original functions.
+the arithmetic is the same matrix product, grouped by adapter index.
+
+It also fixes a correctness bug of those ops (vLLM 0.32, CPU): a token of a request WITHOUT LoRA
+has index -1, which ``weights[-1]`` reads as the LAST adapter slot, so in a batch that mixes the
+base model with adapters the base rows silently got an adapter (found 2026-12-03: base-row answer
+log-probs equal to the adapter's). vLLM's GPU kernels skip index -1; here those rows get zero, as
+there. ``tests/test_scoring.py`` checks both against the original functions.
 """
 from __future__ import annotations
 
@@ -17,7 +22,8 @@ _PATCHED = False
 
 
 def _grouped(inputs: torch.Tensor, weights: torch.Tensor, indices: torch.Tensor, dtype) -> torch.Tensor:
-    """Row b of the result = weights[indices[b]] @ inputs[b] (weights: L x [1 x] out x in)."""
+    """Row b of the result = weights[indices[b]] @ inputs[b] (weights: L x [1 x] out x in); zero
+    where indices[b] < 0 (no LoRA for that token)."""
     if weights.dim() == 4:
         weights = weights.squeeze(1)
     x = inputs.to(dtype=dtype)
@@ -26,10 +32,12 @@ def _grouped(inputs: torch.Tensor, weights: torch.Tensor, indices: torch.Tensor,
         return x.new_zeros((0, weights.shape[1]))
     x, indices = x[:n], indices[:n]
     uniq = torch.unique(indices)
-    if uniq.numel() == 1:
+    if uniq.numel() == 1 and int(uniq[0]) >= 0:
         return x @ weights[int(uniq[0])].to(dtype=dtype).T
-    out = x.new_empty((n, weights.shape[1]))
+    out = x.new_zeros((n, weights.shape[1]))
     for u in uniq.tolist():
+        if u < 0:
+            continue
         rows = (indices == u).nonzero(as_tuple=True)[0]
         out[rows] = x[rows] @ weights[u].to(dtype=dtype).T
     return out
@@ -59,6 +67,10 @@ def bgmv_expand_slice(inputs, lora_b_weights, output_tensor, lora_indices_tensor
         output_tensor[:, slice_offset: slice_offset + slice_size] += outputs[:]
     else:
         output_tensor[:, slice_offset: slice_offset + slice_size] = outputs[:]
+
+
+def patched() -> bool:
+    return _PATCHED
 
 
 def patch() -> bool:

@@ -63,8 +63,14 @@ class LoRAEngine:
 
     def __init__(self, model: str, adapters: list[Adapter], max_lora_rank: int, max_loras: int | None = None,
                  seed: int = 0, **llm_kwargs):
-        cpu_defaults(llm_kwargs)
+        on_cpu = cpu_defaults(llm_kwargs)
         from vllm import LLM
+
+        from . import cpu_lora
+
+        # vLLM's own CPU LoRA ops give base-model requests the last adapter when a batch mixes them
+        # (cpu_lora's doc); without our ops (engine in another process), base requests go alone
+        self.split_base = on_cpu and not cpu_lora.patched()
 
         self.model = str(model)
         self.adapters = {a.name: a for a in adapters}
@@ -83,15 +89,53 @@ class LoRAEngine:
         a = self.adapters[name]
         return LoRARequest(a.name, self._ids[name], str(a.path))
 
+    def _apart(self, fn, adapters: list[str | None], *columns: list) -> list:
+        """``fn(*columns, adapters)`` with the base-model rows in a call of their own when needed."""
+        base = [i for i, a in enumerate(adapters) if a is None]
+        if not self.split_base or not base or len(base) == len(adapters):
+            return fn(*columns, adapters)
+        rest = [i for i, a in enumerate(adapters) if a is not None]
+        out: list = [None] * len(adapters)
+        for part in (base, rest):
+            for i, r in zip(part, fn(*([c[i] for i in part] for c in columns), [adapters[i] for i in part])):
+                out[i] = r
+        return out
+
     def generate(self, messages: list, params: list[dict], adapters: list[str | None], chat_template=None,
                  progress: bool = True) -> list[str]:
         """One ``LLM.chat`` call; prompt i uses ``adapters[i]`` (None: the base model)."""
+        return self._apart(lambda m, p, a: self._generate(m, p, a, chat_template, progress), adapters, messages, params)
+
+    def _generate(self, messages, params, adapters, chat_template, progress) -> list[str]:
         from vllm import SamplingParams
 
         outs = self.llm.chat(messages=messages, sampling_params=[SamplingParams(**p) for p in params],
                              lora_request=[self.lora_request(a) for a in adapters], chat_template=chat_template,
                              use_tqdm=progress)
         return [o.outputs[0].text for o in outs]
+
+    def answer_logprobs(self, messages: list, answers: list[list[int]], adapters: list[str | None],
+                        chat_template=None) -> list[list[float]]:
+        """Log-probabilities of each conversation's final answer tokens as a prompt (vLLM prompt
+        log-probs, one ``LLM.chat`` call; conversation i ends with the assistant answer whose token ids
+        are ``answers[i]`` and uses ``adapters[i]``). The rendered prompt must end with exactly those ids."""
+        return self._apart(lambda m, a, ad: self._answer_logprobs(m, a, ad, chat_template), adapters, messages, answers)
+
+    def _answer_logprobs(self, messages, answers, adapters, chat_template) -> list[list[float]]:
+        from vllm import SamplingParams
+
+        params = SamplingParams(max_tokens=1, temperature=0.0, prompt_logprobs=0)
+        outs = self.llm.chat(messages=messages, sampling_params=params, lora_request=[self.lora_request(a) for a in adapters],
+                             chat_template=chat_template, add_generation_prompt=False, continue_final_message=True,
+                             use_tqdm=False)
+        result = []
+        for o, ids in zip(outs, answers):
+            n = len(ids)
+            if list(o.prompt_token_ids[-n:]) != list(ids):
+                raise RuntimeError(f"the rendered prompt does not end with the answer's tokens ({ids[:8]}...); "
+                                   "the chat template changes the answer text")
+            result.append([float(d[t].logprob) for d, t in zip(o.prompt_logprobs[-n:], ids)])
+        return result
 
 
 class SweepStore:

@@ -32,6 +32,7 @@ def register(subparsers) -> None:
     r.add_argument("--out", required=True, metavar="DIR", help="report folder (written atomically)")
     r.add_argument("--title", default="PEBench study")
     r.add_argument("--no-paper-reference", action="store_true", help="leave out the paper's numbers")
+    r.add_argument("--forget-quality", metavar="CSV", help="forget_quality.csv of `pebench forget-quality` (adds that table)")
     r.set_defaults(func=_report)
 
 
@@ -79,6 +80,10 @@ def _report(args) -> int:
     summary = Path(args.summary)
     if not summary.is_file():
         raise UserError(f"{summary}: no such summary.csv; run `pebench eval --adapters ... --include-base` first")
-    out = write_report(Path(args.out), summary, title=args.title, paper_reference=not args.no_paper_reference)
+    quality = Path(args.forget_quality) if args.forget_quality else None
+    if quality is not None and not quality.is_file():
+        raise UserError(f"--forget-quality {quality}: no such file; run `pebench forget-quality` first")
+    out = write_report(Path(args.out), summary, title=args.title, paper_reference=not args.no_paper_reference,
+                       quality_csv=quality)
     print(f"report: {out.get('md')} {out.get('html')}")
     return 0

@@ -56,6 +56,7 @@ class StudyConfig:
     judge_base_url: str | None
     judge_model: str | None
     scoring_limit: int | None
+    forget_quality: bool
     paper_reference: bool
 
     @property
@@ -172,6 +173,9 @@ def load(path: str | Path, overrides=()) -> StudyConfig:
     side = C.get(raw, "side_by_side")
     if not isinstance(side, bool):
         raise UserError(f"{where}: side_by_side must be true or false, got {side!r}")
+    quality = C.get(raw, "scoring.forget_quality")
+    if not isinstance(quality, bool):
+        raise UserError(f"{where}: scoring.forget_quality must be true or false, got {quality!r}")
     return StudyConfig(
         source=src, raw=raw, seed=seed, data_scale=scale, data_path=Path(data_path).expanduser().resolve() if data_path else None,
         tiny_arch=arch, model_path=Path(model_path).expanduser().resolve() if model_path else None,
@@ -182,4 +186,5 @@ def load(path: str | Path, overrides=()) -> StudyConfig:
         unlearn_overrides=tuple(_list(raw, "unlearn.overrides", where)), runs=tuple(runs),
         scoring_model=str(C.get(raw, "scoring.model")), scoring_model_args=str(C.get(raw, "scoring.model_args") or ""),
         judge_base_url=C.get(raw, "scoring.judge_base_url"), judge_model=C.get(raw, "scoring.judge_model"), scoring_limit=limit,
+        forget_quality=quality,
         paper_reference=bool(C.get(raw, "report.paper_reference")))

@@ -16,7 +16,7 @@ from .config import StudyConfig
 TRAINING = "training"          # group of the Finetune and Goal trainings (side by side on CPU, one per core)
 UNLEARNING = "unlearning"      # group of the unlearning runs (side by side on CPU, one per core)
 DIRS = {"data": "data", "base": "base-model", "finetune": "finetuned", "goals": "goals", "adapters": "adapters",
-        "eval": "eval", "report": "report"}
+        "eval": "eval", "quality": "forget-quality", "report": "report"}
 
 
 def widths() -> dict[str, int]:
@@ -85,7 +85,13 @@ def plan(cfg: StudyConfig, root: Path) -> list[StageSpec]:
         "--data", str(data), "--output", str(d["eval"]), *judge, *seed,
         *(["--limit", str(cfg.scoring_limit)] if cfg.scoring_limit else [])],
         up_data + ("finetune", *[f"goal {s}" for s in cfg.goal_settings], *runs), atomic=False))
+    quality, up_report = [], ("scoring",)
+    if cfg.forget_quality and (cfg.runs or goal_dirs):
+        specs.append(StageSpec("forget quality", d["quality"], pebench, [
+            "forget-quality", "--model-args", model_args, *adapters, *full, "--data", str(data),
+            "--output", str(d["quality"]), *seed], up_data + ("finetune", *[f"goal {s}" for s in cfg.goal_settings], *runs)))
+        quality, up_report = ["--forget-quality", str(d["quality"] / "forget_quality.csv")], ("scoring", "forget quality")
     specs.append(StageSpec("report", d["report"], pebench, [
-        "report", str(d["eval"] / "summary.csv"), "--out", str(d["report"]), "--title", cfg.source.stem,
-        *([] if cfg.paper_reference else ["--no-paper-reference"])], ("scoring",)))
+        "report", str(d["eval"] / "summary.csv"), "--out", str(d["report"]), "--title", cfg.source.stem, *quality,
+        *([] if cfg.paper_reference else ["--no-paper-reference"])], up_report))
     return specs

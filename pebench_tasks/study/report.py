@@ -321,6 +321,67 @@ def _section(study: Study, figs: dict, paper: dict) -> tuple[list, list[dict], l
     return blocks, found, kendall
 
 
+QUALITY_COLUMNS = ("target", "method", "bgd", "forget", "seed", "ks_d", "forget_quality", "mia_auc", "logprob_forget",
+                   "logprob_heldout")
+
+
+def read_quality(path: Path) -> list[dict]:
+    """Rows of ``pebench forget-quality``'s forget_quality.csv (numbers as floats, blanks as None)."""
+    out = []
+    with open(path, newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        missing = [c for c in QUALITY_COLUMNS if c not in (reader.fieldnames or [])]
+        if missing:
+            raise UserError(f"{path}: no column {missing[0]!r}; give the forget_quality.csv of `pebench forget-quality`")
+        for r in reader:
+            for k in ("ks_d", "forget_quality", "mia_auc", "logprob_forget", "logprob_heldout"):
+                r[k] = float(r[k]) if r.get(k) not in (None, "") else None
+            r["bgd"] = str(r.get("bgd")).lower() == "true"
+            out.append(r)
+    return out
+
+
+def quality_table(rows: list[dict], forget: str) -> tuple[list[str], list[list[str]]]:
+    """Beyond the paper: per target, Finetune, the methods and Goal; mean over seeds."""
+    groups: dict = {}
+    for r in rows:
+        if r["forget"] == forget:
+            groups.setdefault((r["target"], r["method"], r["bgd"]), []).append(r)
+    rank = {"finetune": -1, "goal": len(ORDER) + 1}
+
+    def key(k):
+        return (("person", "event", "both").index(k[0]) if k[0] in ("person", "event", "both") else 3,
+                rank.get(k[1], ORDER.index(k[1]) if k[1] in ORDER else len(ORDER)), k[1], k[2])
+
+    def mean(rs, col):
+        xs = [r[col] for r in rs if r[col] is not None]
+        return float(np.mean(xs)) if xs else None
+
+    def fmt(x, spec):
+        return "n/a" if x is None else format(x, spec)
+
+    head = ["Target", "Model", "Forget quality (KS p vs Goal)", "KS D", "MIA AUC", "Answer log-prob forget / held-out"]
+    body = []
+    for k in sorted(groups, key=key):
+        rs = groups[k]
+        label = {"finetune": "Finetune", "goal": "Goal"}.get(k[1]) or _label(k[1], k[2])
+        seeds = {r.get("seed") for r in rs}
+        label += f" ({len(seeds)} seeds)" if len(seeds) > 1 else ""
+        body.append([k[0], label, fmt(mean(rs, "forget_quality"), ".3g"), fmt(mean(rs, "ks_d"), ".2f"),
+                     fmt(mean(rs, "mia_auc"), ".3f"),
+                     f"{fmt(mean(rs, 'logprob_forget'), '.2f')} / {fmt(mean(rs, 'logprob_heldout'), '.2f')}"])
+    return head, body
+
+
+QUALITY_NOTE = ("Beyond the paper (pebench forget-quality; docs/scoring.md). Forget quality as in TOFU: p-value of the "
+                "two-sample KS test (scipy.stats.ks_2samp) of the per-sample mean answer-token log-probability on the "
+                "forget set, model vs the Goal model of the same setting (high = indistinguishable from never having "
+                "trained on it; TOFU uses the truth ratio, PEBench has no perturbed answers). MIA AUC: "
+                "sklearn.metrics.roc_auc_score of that log-probability, forget rows (training views) vs generality rows "
+                "(held-out views of the same targets, trained on by no model); 0.5 = cannot tell them apart. "
+                "Log-probabilities are vLLM prompt log-probs, each adapter through its LoRARequest.")
+
+
 def _paper_blocks(paper: dict) -> list:
     src = "arXiv 2503.12545 v1, Tables 1 and 2 (G-Eval event scores; person scope and event real are ROUGE-L)"
     inner: list = [("p", f"Source: {src}.")]
@@ -380,11 +441,13 @@ def _check_out(out: Path) -> None:
         raise UserError(f"{out}: exists and is not a report folder (no {REPORT_FILES[0]}); choose another --out")
 
 
-def write_report(out_dir: Path, summary_csv: Path, *, title: str, paper_reference: bool = True, notes: list[str] = ()) -> dict:
+def write_report(out_dir: Path, summary_csv: Path, *, title: str, paper_reference: bool = True, notes: list[str] = (),
+                 quality_csv: Path | None = None) -> dict:
     """Write ``out_dir``/report.md, report.html and figures/*.png (the folder appears complete or not
     at all). Returns {"md", "html", "figures", "findings", "kendall"}."""
     out_dir, summary_csv = Path(out_dir), Path(summary_csv)
     rows = read_summary(summary_csv)
+    quality = read_quality(Path(quality_csv)) if quality_csv else []
     _check_out(out_dir)
     kind = _event_kind(rows)
     paper = _paper()          # Kendall tau always; the paper's own numbers only with paper_reference
@@ -395,6 +458,10 @@ def write_report(out_dir: Path, summary_csv: Path, *, title: str, paper_referenc
             figs = F.draw_all(tmp / "figures", forget, _figure_data(study))
             section, f_found, f_kendall = _section(study, figs, paper)
             blocks += section
+            if quality:
+                head, body = quality_table(quality, forget)
+                blocks += [("h", 3, "Beyond the paper: forget quality and membership inference"), ("p", QUALITY_NOTE),
+                           ("table", f"quality-{forget}", head, body)]
             found += f_found
             kendall += f_kendall
             figures += [out_dir / "figures" / n for n in figs]

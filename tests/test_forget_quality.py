@@ -1,0 +1,115 @@
+"""Beyond the paper: `pebench forget-quality` (TOFU forget quality, MIA AUC) from vLLM prompt
+log-probs, checked against transformers + peft in fp32, and its table in the report."""
+from __future__ import annotations
+
+import csv
+
+import pytest
+from conftest import GOAL_SETTING, run_cli
+from test_scoring import ENGINE_ARGS, _adapter, _env
+
+from pebench_tasks.data.dataset import open_dataset
+from pebench_tasks.metrics import forget_quality as FQ
+
+# vLLM (fp32 on CPU, its own kernels and batching) vs transformers+peft fp32: the per-row mean answer
+# log-prob agrees to a few 1e-5 here (measured 2026-12-03: max |diff| reported by the test); bar 1e-3
+TOL = 1e-3
+
+
+def _hf_logprobs(model_dir, adapter_dir, rows) -> list[float]:
+    """The same statistic with transformers (+ peft), fp32, one row at a time."""
+    import torch
+    from transformers import AutoModelForImageTextToText, AutoProcessor
+
+    proc = AutoProcessor.from_pretrained(model_dir)
+    model = AutoModelForImageTextToText.from_pretrained(model_dir, dtype=torch.float32).eval()
+    if adapter_dir is not None:
+        from peft import PeftModel
+
+        model = PeftModel.from_pretrained(model, str(adapter_dir)).eval()
+    out = []
+    for r in rows:
+        msgs = [{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": r["question"]}]},
+                {"role": "assistant", "content": [{"type": "text", "text": r["answer"]}]}]
+        text = proc.apply_chat_template(msgs, continue_final_message=True)
+        enc = proc(text=[text], images=[r["image"]], return_tensors="pt")
+        ids = proc.tokenizer.encode(r["answer"], add_special_tokens=False)
+        assert enc["input_ids"][0, -len(ids):].tolist() == ids
+        with torch.no_grad():
+            logits = model(**enc).logits[0].float()
+        lp = torch.log_softmax(logits[-len(ids) - 1:-1], -1).gather(1, torch.tensor(ids)[:, None])
+        out.append(float(lp.mean()))
+    return out
+
+
+def test_ks_and_auc_definitions():
+    assert FQ.forget_quality([1.0, 2.0, 3.0], [1.0, 2.0, 3.0]) == (0.0, 1.0)
+    d, p = FQ.forget_quality([0.0] * 20, [5.0] * 20)
+    assert d == 1.0 and p < 1e-6
+    assert FQ.mia_auc([2.0, 3.0], [0.0, 1.0]) == 1.0 and FQ.mia_auc([0.0, 1.0], [2.0, 3.0]) == 0.0
+
+
+@pytest.mark.slow
+def test_forget_quality_from_vllm_equals_transformers_peft(finetuned, goal_person, mini_data_dir, session_dir, tmp_path):
+    adapter = _adapter(finetuned, mini_data_dir, session_dir / "scoring-sweep" / "ga-person", "ga")
+    out = tmp_path / "fq"
+    run_cli("pebench", "forget-quality", "--model-args", f"model={finetuned},{ENGINE_ARGS}", "--adapters", str(adapter),
+            "--full-models", str(goal_person), "--data", str(mini_data_dir), "--output", str(out), "--seed", "0",
+            env=_env(mini_data_dir))
+    records = list(csv.DictReader((out / "answer_logprobs.csv").open()))
+    table = {r["model"]: r for r in csv.DictReader((out / "forget_quality.csv").open())}
+    base, goal = f"base-{GOAL_SETTING}", goal_person.name
+    assert set(table) == {base, adapter.name, goal}, table.keys()
+
+    data = open_dataset(mini_data_dir)
+    n_forget, n_held = (data.meta["counts"]["splits"][GOAL_SETTING][s] for s in ("forget", "generality"))
+    for r in table.values():
+        assert (int(r["n_forget"]), int(r["n_heldout"])) == (n_forget, n_held), r
+        assert 0.0 <= float(r["mia_auc"]) <= 1.0
+    # the Goal model is its own reference; the Finetune model knows the forget persons, the Goal
+    # model never saw them: their answer log-probs are far apart (KS p tiny)
+    assert (float(table[goal]["ks_d"]), float(table[goal]["forget_quality"])) == (0.0, 1.0)
+    assert float(table[base]["forget_quality"]) < 1e-3, table[base]
+    assert float(table[base]["logprob_forget"]) > float(table[goal]["logprob_forget"]) + 1.0, table
+
+    # the per-row statistic equals transformers (+ peft) fp32 on forget and held-out rows
+    rows = {r["qa_id"]: r for s in ("forget", "generality") for r in data.split(GOAL_SETTING, s)}
+    pick = [r["qa_id"] for r in records if r["model"] == base][:6] + \
+           [r["qa_id"] for r in records if r["model"] == base and r["split"] == "generality"][:4]
+    worst = 0.0
+    for name, model_dir, adapter_dir in ((base, finetuned, None), (adapter.name, finetuned, adapter), (goal, goal_person, None)):
+        ours = {r["qa_id"]: float(r["logprob"]) for r in records if r["model"] == name}
+        ref = _hf_logprobs(model_dir, adapter_dir, [rows[q] for q in pick])
+        diffs = [abs(ours[q] - x) for q, x in zip(pick, ref)]
+        worst = max(worst, *diffs)
+        assert max(diffs) <= TOL, (name, diffs)
+    print(f"max |vLLM - transformers+peft| of the mean answer log-prob: {worst:.2e}")
+    # the adapter changed what it was trained on (GA raises the forget loss): not the base's numbers
+    assert float(table[adapter.name]["logprob_forget"]) < float(table[base]["logprob_forget"]), table
+
+
+def test_report_shows_the_quality_table(tmp_path):
+    """The report's "Beyond the paper" table from a forget_quality.csv (no model needed)."""
+    from pebench_tasks.study.report import quality_table, read_quality
+
+    path = tmp_path / "forget_quality.csv"
+    rows = [["base-person_forget10", "finetune", "False", "person", "forget10", "", "person_forget10", "48", "32",
+             "-0.04", "-0.05", "1.0", "3e-28", "0.55"],
+            ["ga-a", "ga", "False", "person", "forget10", "0", "person_forget10", "48", "32", "-2.0", "-1.5", "0.5", "0.01", "0.40"],
+            ["ga-b", "ga", "False", "person", "forget10", "1", "person_forget10", "48", "32", "-4.0", "-3.5", "0.3", "0.03", "0.50"],
+            ["goal-person_forget10", "goal", "False", "person", "forget10", "0", "person_forget10", "48", "32",
+             "-10.3", "-10.4", "0.0", "1.0", "0.56"]]
+    with path.open("w", newline="") as fh:
+        w = csv.writer(fh)
+        from pebench_tasks.scoring.answer_logprobs import QUALITY_FIELDS
+
+        w.writerow(QUALITY_FIELDS)
+        w.writerows(rows)
+    head, body = quality_table(read_quality(path), "forget10")
+    assert [b[1] for b in body] == ["Finetune", "GA (2 seeds)", "Goal"]
+    assert body[1][2:5] == ["0.02", "0.40", "0.450"]        # means over the two seeds
+    assert body[1][5] == "-3.00 / -2.50"
+    bad = tmp_path / "bad.csv"
+    bad.write_text("model,method\nx,ga\n")
+    with pytest.raises(Exception, match="no column 'target'"):
+        read_quality(bad)
