@@ -72,6 +72,7 @@ def _cases(w) -> list[tuple[str, list[str], dict, str]]:
     new = str(r / "out" / "new")
     run = ["unlearn", "run", "--method", "gd", "--target", "person", "--model", q, "--data", d, "--out", new, "--seed", "0"]
     ev = ["pebench", "eval", "--model-args", f"model={q}", "--output", new, "--data", d]
+    fq = ["pebench", "forget-quality", "--model-args", f"model={q}", "--output", new, "--data", d]
     return [
         ("build: unknown scale", ["pebench", "data", "build", "--scale", "huge", "--out", new, "--seed", "0"], {}, "--scale"),
         ("build: output exists", ["pebench", "data", "build", "--scale", "mini", "--out", out, "--seed", "0"], {}, out),
@@ -128,6 +129,11 @@ def _cases(w) -> list[tuple[str, list[str], dict, str]]:
         ("eval: bad PEBENCH_SETTING", ["pebench", "eval", "--model", "vllm_lora", *ev[2:]], {"PEBENCH_SETTING": "sideways"},
          "PEBENCH_SETTING"),
         ("eval: --full-models not a model folder", [*ev, "--full-models", str(r / "missing")], {}, "not a model folder"),
+        ("forget-quality: missing adapter folder", [*fq, "--adapters", str(r / "missing")], {}, "missing"),
+        ("forget-quality: adapter of another base model", [*fq, "--adapters", str(r / "adapters")], {}, "foreign"),
+        ("forget-quality: no model= in --model-args", ["pebench", "forget-quality", "--model-args", "dtype=float32",
+                                                       *fq[4:], "--adapters", str(r / "adapters16")], {}, "model="),
+        ("forget-quality: nothing with a setting", fq, {}, "no adapter"),
         ("study: missing config", ["pebench", "study", str(r / "missing.yaml"), "--out", out], {}, "missing.yaml"),
         ("study: unknown config key", ["pebench", "study", str(r / "study_typo.yaml"), "--out", new], {}, "stepz"),
         ("study: value of the wrong type", ["pebench", "study", str(r / "study_badtype.yaml"), "--out", new], {},
