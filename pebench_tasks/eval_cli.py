@@ -52,6 +52,10 @@ def register(subparsers) -> None:
     p.add_argument("--full-models", metavar="DIRS",
                    help="complete models to score beside the adapters, each in its own engine (comma-separated folders), "
                         "e.g. the Goal models of `unlearn finetune --split goal_train`: each on its own setting; row = folder name")
+    p.add_argument("--served-url", metavar="URL",
+                   help="with --adapters: score through a running `vllm serve BASE --enable-lora --lora-modules NAME=DIR ...` "
+                        "(OpenAI-compatible, e.g. http://127.0.0.1:8000/v1), each adapter by its folder name, instead of "
+                        "an engine in this process (--full-models still get their own engine)")
     p.set_defaults(func=_run)
 
 
@@ -125,6 +129,8 @@ def _apply_env(args) -> None:
 def _run(args) -> int:
     from .evaluation import evaluate
 
+    if args.served_url and not (args.adapters or args.include_base):
+        raise UserError("--served-url scores adapters (and the base model) of a sweep; add --adapters")
     if args.model is None:
         if not (args.adapters or args.include_base or args.full_models):
             raise UserError("--model is required (an lmms-eval backend such as vllm_lora, vllm, qwen2_vl)")
@@ -226,6 +232,7 @@ def sweep_spec(args, output: Path, opts):
         max_new_tokens=_int_arg(margs, "max_new_tokens"), chunk_size=_int_arg(margs, "chunk_size") or 4096,
         chat_template=chat_template, max_lora_rank=_int_arg(margs, "max_lora_rank"), max_loras=_int_arg(margs, "max_loras"),
         seed=opts.seeds[0], llm_kwargs={k: _typed(v) for k, v in margs.items() if k != "seed"}, full_models=models,
+        served_url=args.served_url,
     )
 
 

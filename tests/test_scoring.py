@@ -220,6 +220,32 @@ def test_a_full_model_row_equals_the_base_row_of_the_same_model(swept, finetuned
 
 
 @pytest.mark.slow
+def test_served_endpoint_gives_the_one_engine_numbers(swept, sweep, finetuned, mini_data_dir, tmp_path):
+    """`pebench eval --served-url`: a real `vllm serve --enable-lora --lora-modules ...` of the Finetune
+    model on 127.0.0.1 (float32, as our in-process engine keeps it) scores every adapter by its
+    served name, and the base model: the same per-adapter metrics as the one-engine sweep."""
+    from helpers import vllm_server
+
+    names = sorted(p.name for p in sweep.iterdir() if (p / "adapter_config.json").is_file())
+    args = ["--dtype", "float32", "--enable-lora", "--max-lora-rank", "8", "--max-loras", str(len(names)),
+            "--lora-modules", *[f"{n}={sweep / n}" for n in names]]
+    out = tmp_path / "served"
+    with vllm_server(finetuned, args, tmp_path / "server.log", "finetuned") as url:
+        run_cli("pebench", "eval", "--adapters", str(sweep), "--include-base", "--served-url", url, "--model-args",
+                f"model={finetuned}", "--limit", str(LIMIT), "--output", str(out), "--seed", "0", env=_env(mini_data_dir))
+        # an adapter the server does not serve: one line naming it and the fix, nothing written
+        import shutil
+
+        shutil.copytree(sweep / names[0], tmp_path / "extra" / "renamed")
+        bad = run_cli("pebench", "eval", "--adapters", str(tmp_path / "extra"), "--served-url", url, "--model-args",
+                      f"model={finetuned}", "--output", str(tmp_path / "bad"), check=False, env=_env(mini_data_dir))
+    assert bad.returncode == 2 and "does not serve renamed" in bad.stderr and "--lora-modules" in bad.stderr, bad.stderr[-2000:]
+    assert not (tmp_path / "bad").exists()
+    for name in [*names, A.BASE_NAME]:
+        assert _metrics(_results(out / name)[0]) == _metrics(_results(swept[0] / name)[0]), name
+
+
+@pytest.mark.slow
 def test_vllm_lora_generations_equal_transformers_peft(swept, sweep, finetuned, mini_data_dir, monkeypatch):
     import torch
     from peft import PeftModel

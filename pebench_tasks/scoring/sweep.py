@@ -67,6 +67,7 @@ class SweepSpec:
     max_loras: int | None = None
     seed: int = 0
     full_models: list[A.FullModel] = field(default_factory=list)
+    served_url: str | None = None                # a running `vllm serve --enable-lora` instead of an engine here
 
 
 def results_file(folder: Path) -> Path | None:
@@ -140,8 +141,14 @@ def run_sweep(spec: SweepSpec) -> SweepReport:
     if todo:
         t0 = time.perf_counter()
         served = [a for _, p in todo for _, a in p if a is not None]
-        engine = E.LoRAEngine(spec.model, served, max_lora_rank=rank, max_loras=spec.max_loras or max(len(p) for _, p in todo),
-                              seed=spec.seed, **dict(spec.llm_kwargs))
+        if spec.served_url:
+            from .served import ServedEngine
+
+            engine = ServedEngine(spec.served_url, [a.name for a in served])
+        else:
+            engine = E.LoRAEngine(spec.model, served, max_lora_rank=rank,
+                                  max_loras=spec.max_loras or max(len(p) for _, p in todo), seed=spec.seed,
+                                  **dict(spec.llm_kwargs))
         report.engine_seconds = time.perf_counter() - t0
         tm = task_manager(spec.options.verbosity, "vllm_lora")
         work = spec.output / WORK

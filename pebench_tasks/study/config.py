@@ -57,6 +57,7 @@ class StudyConfig:
     judge_model: str | None
     scoring_limit: int | None
     forget_quality: bool
+    served_url: str | None
     paper_reference: bool
 
     @property
@@ -186,5 +187,5 @@ def load(path: str | Path, overrides=()) -> StudyConfig:
         unlearn_overrides=tuple(_list(raw, "unlearn.overrides", where)), runs=tuple(runs),
         scoring_model=str(C.get(raw, "scoring.model")), scoring_model_args=str(C.get(raw, "scoring.model_args") or ""),
         judge_base_url=C.get(raw, "scoring.judge_base_url"), judge_model=C.get(raw, "scoring.judge_model"), scoring_limit=limit,
-        forget_quality=quality,
+        forget_quality=quality, served_url=C.get(raw, "scoring.served_url") or None,
         paper_reference=bool(C.get(raw, "report.paper_reference")))

@@ -83,7 +83,8 @@ def plan(cfg: StudyConfig, root: Path) -> list[StageSpec]:
     specs.append(StageSpec("scoring", d["eval"] / "summary.csv", pebench, [
         "eval", "--model", cfg.scoring_model, "--model-args", model_args, *adapters, "--include-base", *full,
         "--data", str(data), "--output", str(d["eval"]), *judge, *seed,
-        *(["--limit", str(cfg.scoring_limit)] if cfg.scoring_limit else [])],
+        *(["--limit", str(cfg.scoring_limit)] if cfg.scoring_limit else []),
+        *(["--served-url", cfg.served_url] if cfg.served_url else [])],
         up_data + ("finetune", *[f"goal {s}" for s in cfg.goal_settings], *runs), atomic=False))
     quality, up_report = [], ("scoring",)
     if cfg.forget_quality and (cfg.runs or goal_dirs):
