@@ -33,10 +33,11 @@ def served_models(base_url: str, timeout: float = 10.0) -> list[dict]:
 class ServedEngine:
     """A ``vllm serve`` endpoint in place of ``LoRAEngine`` (``generate`` only)."""
 
-    def __init__(self, base_url: str, adapters: list[str], api_key: str = "EMPTY", workers: int = 16,
+    def __init__(self, base_url: str, adapters: list[str], model: str, api_key: str = "EMPTY", workers: int = 16,
                  timeout: float = 600.0):
         from openai import OpenAI
 
+        self.model = str(model)                 # the local folder of the served base model (checks, records)
         self.base_url = base_url.rstrip("/")
         models = served_models(self.base_url)
         bases = [m["id"] for m in models if not m.get("parent")]

@@ -144,7 +144,7 @@ def run_sweep(spec: SweepSpec) -> SweepReport:
         if spec.served_url:
             from .served import ServedEngine
 
-            engine = ServedEngine(spec.served_url, [a.name for a in served])
+            engine = ServedEngine(spec.served_url, [a.name for a in served], spec.model)
         else:
             engine = E.LoRAEngine(spec.model, served, max_lora_rank=rank,
                                   max_loras=spec.max_loras or max(len(p) for _, p in todo), seed=spec.seed,
