@@ -39,8 +39,6 @@ def _run(args) -> int:
     found = A.discover(args.adapters) if args.adapters else []
     models = A.full_models(args.full_models) if args.full_models else []
     A.check_names(found, models)
-    if not [a for a in found if a.meta] and not [m for m in models if m.setting]:
-        raise UserError("forget-quality: no adapter from `unlearn run` and no Goal model given (nothing has a setting)")
     A.check(found, model, _int_arg(dict(margs), "max_lora_rank"))      # before anything is written
     for s in {a.meta.setting for a in found if a.meta} | {m.setting for m in models if m.setting}:
         if s not in data.meta.get("forget_ids", {}):

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pebench_core.atomic import atomic_dir
+from pebench_core.errors import UserError
 
 from ..metrics import forget_quality as FQ
 from . import adapters as A
@@ -127,8 +128,6 @@ def run(spec: Spec) -> list[dict]:
     t0 = time.perf_counter()
     info = _info(spec)
     if not info:
-        from pebench_core.errors import UserError
-
         raise UserError("forget-quality: no adapter from `unlearn run` and no Goal model given (nothing has a setting)")
     adapters = [a for a in spec.adapters if a.name in info]
     jobs = [(n, None, i["setting"]) for n, i in info.items() if i["method"] == "finetune"]
