@@ -423,3 +423,24 @@ def test_method_hyper_parameters_come_from_their_yaml_only():
         assert not hasattr(cls, "defaults"), name          # no second copy of the values in Python
     with pytest.raises(UserError, match="method.params.beta is not set"):
         build_method("npo", {"retain_weight": 1.0})
+
+
+def test_lazy_rows_encode_on_first_access_and_equal_eager_rows(tiny_qwen2_vl_dir, mini_data_dir):
+    """The retain pool of an unlearning run is encoded on first use (a full-scale split has 201,600
+    rows): nothing is encoded up front, and any access order gives the eager encoding."""
+    from pebench_tasks.data.dataset import open_dataset
+    from unlearn.data import Encoder, LazyRows, load_rows
+    from unlearn.models import load_model_and_processor
+
+    _, processor = load_model_and_processor(tiny_qwen2_vl_dir)
+    split = open_dataset(mini_data_dir).split("person_forget10", "retain_train")
+    keep = lambda r: r["concept"] == "person"  # noqa: E731
+    lazy_enc, eager_enc = Encoder(processor), Encoder(processor)
+    lazy = LazyRows(split, lazy_enc, keep)
+    eager = load_rows(split, eager_enc, keep)
+    assert len(lazy) == len(eager) > 0 and not lazy_enc._images      # no image decoded yet
+    for k in (len(lazy) - 1, 0, len(lazy) // 2, 0):                   # any order, repeats
+        a, b = lazy[k], eager[k]
+        assert torch.equal(a.input_ids, b.input_ids) and torch.equal(a.labels, b.labels)
+        assert a.meta == b.meta and torch.equal(lazy_enc.raw_image(a.image_key), eager_enc.raw_image(b.image_key))
+    assert len(lazy_enc._images) <= 3

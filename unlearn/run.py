@@ -129,7 +129,8 @@ def _rows(dsm, data, cfg, setting, target, meth, encoder, seed):
     retain_concepts = C.get(cfg, "data.retain_concepts", None) or sorted(concepts)
     r_rows = None
     if meth.needs_retain:
-        r_rows = D.load_rows(dsm.split(setting, retain_split), encoder, keep=lambda r: r["concept"] in retain_concepts)
+        # encoded on first use: a run reads a few thousand of a full-scale split's 201,600 rows
+        r_rows = D.LazyRows(dsm.split(setting, retain_split), encoder, keep=lambda r: r["concept"] in retain_concepts)
         if not r_rows:
             raise UserError(f"{data}: retain split {setting}/{retain_split} has no {'/'.join(retain_concepts)} rows")
     alt_rows = None
@@ -139,7 +140,8 @@ def _rows(dsm, data, cfg, setting, target, meth, encoder, seed):
                                    refusals.pick(templates, r.meta["concept"], r.meta["qa_id"], seed), meta=dict(r.meta))
                     for r in f_rows]
     print(f"{meth.name}{'+bgd' if meth.bgd.enabled else ''} on {setting}: {len(f_rows)} forget rows, "
-          f"{len(r_rows) if r_rows else 0} retain rows (encoded in {time.time() - t0:.1f}s)", flush=True)
+          f"{len(r_rows) if r_rows else 0} retain rows (ready in {time.time() - t0:.1f}s; retain rows are encoded on first use)",
+          flush=True)
     return f_rows, r_rows, alt_rows
 
 

@@ -21,7 +21,8 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass
-from typing import Callable, Iterable, Sequence
+from collections.abc import Sequence
+from typing import Callable, Iterable
 
 import numpy as np
 import torch
@@ -92,22 +93,39 @@ class BalancedConceptSampler:
 
 
 # ------------------------------------------------------------------------------------ row pools
-def load_rows(hf_split, encoder: Encoder, answer_fn: Callable[[dict], str] | None = None,
-              keep: Callable[[dict], bool] | None = None) -> list[Encoded]:
-    """Encode the rows of a QA split (HF dataset with an ``image`` column). Images are decoded
-    once per image id and handed to the encoder's cache."""
-    cols = [c for c in TEXT_COLUMNS if c in hf_split.column_names]
-    text = hf_split.select_columns(cols).to_list()
-    out = []
-    for idx, row in enumerate(text):
-        if keep is not None and not keep(row):
-            continue
-        key = row["image_id"]
-        if not encoder.has_image(key):
-            encoder.add_image(key, hf_split[idx]["image"])
-        answer = answer_fn(row) if answer_fn else row["answer"]
-        out.append(encoder.encode(key, row["question"], answer, meta=dict(row)))
-    return out
+class LazyRows(Sequence):
+    """The rows of a QA split (HF dataset with an ``image`` column) that ``keep`` selects, each
+    encoded (and its image decoded, once per image id) on first access. A full-scale retain split
+    has 201,600 rows and an unlearning run reads a few thousand of them: encoding them all up front
+    held back the first step by a minute. Encoding is a pure function of the row, so the order of
+    access changes nothing."""
+
+    def __init__(self, hf_split, encoder: Encoder, keep: Callable[[dict], bool] | None = None):
+        cols = [c for c in TEXT_COLUMNS if c in hf_split.column_names]
+        self._split, self._encoder = hf_split, encoder
+        self._text = hf_split.select_columns(cols).to_list()
+        self._index = [i for i, row in enumerate(self._text) if keep is None or keep(row)]
+        self._done: dict[int, Encoded] = {}
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    def __getitem__(self, k):
+        if isinstance(k, slice):
+            return [self[j] for j in range(*k.indices(len(self)))]
+        hit = self._done.get(k)
+        if hit is None:
+            i = self._index[k]
+            row = self._text[i]
+            if not self._encoder.has_image(row["image_id"]):
+                self._encoder.add_image(row["image_id"], self._split[i]["image"])
+            hit = self._done[k] = self._encoder.encode(row["image_id"], row["question"], row["answer"], meta=dict(row))
+        return hit
+
+
+def load_rows(hf_split, encoder: Encoder, keep: Callable[[dict], bool] | None = None) -> list[Encoded]:
+    """Every row of :class:`LazyRows`, encoded now (small splits, and rows whose metadata is read up front)."""
+    return list(LazyRows(hf_split, encoder, keep))
 
 
 @dataclass
