@@ -15,23 +15,18 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
-import subprocess
 import sys
-import time
 from pathlib import Path
 
-BIN = Path(sys.executable).parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from benchlib import BIN, run  # noqa: E402
+
 OLD = ["train.batch_size=32", "train.max_steps=1600", "aux.person=0", "aux.event=0"]
+ENV = {"VLLM_CPU_KVCACHE_SPACE": "1", "HF_HUB_OFFLINE": "1"}
 
 
-def sh(cmd: list[str]) -> float:
-    t0 = time.perf_counter()
-    proc = subprocess.run([str(c) for c in cmd], capture_output=True, text=True,
-                          env={**os.environ, "VLLM_CPU_KVCACHE_SPACE": "1", "HF_HUB_OFFLINE": "1"})
-    if proc.returncode != 0:
-        sys.exit(f"error: {' '.join(map(str, cmd[:3]))} failed\n{proc.stderr[-3000:]}")
-    return time.perf_counter() - t0
+def sh(cmd: list) -> float:
+    return run(cmd, ENV).wall
 
 
 def recipe_steps(extra: list[str]) -> int:
@@ -61,18 +56,18 @@ def main() -> None:
         run = [] if args.full else [f"train.max_steps={args.steps}", "eval.final=false"]
         cmd = [BIN / "unlearn", "finetune", "--model", model, "--data", data, "--split", "finetune_train", "--out", out,
                "--seed", args.seed, "--overwrite", "train.progress=false", "train.threads=2", *extra, *run]
-        wall = sh(cmd)
+        ran = run(cmd, ENV)
+        wall = ran.wall
         meta = json.loads((out / "pebench_finetune.json").read_text())
         per_step = meta["train_seconds"] / meta["steps"]
-        rows.append((name, steps, per_step, steps * per_step, wall, meta.get("scores") or {}))
-    print(f"\nfine-tune recipes, {os.cpu_count()} CPU(s), peak RSS of this process tree "
-          f"{resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024:.0f} MiB")
-    print(f"{'recipe':<6} {'steps':>6} {'s/step':>7} {'train min':>10} {'wall s':>7}  scores (names train/held-out, events)")
-    for name, steps, per_step, train_s, wall, sc in rows:
+        rows.append((name, steps, per_step, steps * per_step, wall, meta.get("scores") or {}, ran.rss_mib))
+    print(f"\nfine-tune recipes, {os.cpu_count()} CPU(s)")
+    print(f"{'recipe':<6} {'steps':>6} {'s/step':>7} {'train min':>10} {'wall s':>7} {'peak RSS MiB':>13}  scores (names train/held-out, events)")
+    for name, steps, per_step, train_s, wall, sc, rss in rows:
         tv, hv = sc.get("train_views", {}), sc.get("heldout_views", {})
         score = (f"{tv.get('name_precision', float('nan')):.1f} / {hv.get('name_precision', float('nan')):.1f}, "
                  f"{tv.get('event_accuracy', float('nan')):.1f}") if sc else "(not trained to the end: --full)"
-        print(f"{name:<6} {steps:>6} {per_step:>7.3f} {train_s / 60:>10.1f} {wall:>7.0f}  {score}")
+        print(f"{name:<6} {steps:>6} {per_step:>7.3f} {train_s / 60:>10.1f} {wall:>7.0f} {rss:>13.0f}  {score}")
     print(f"old/new training time: {rows[0][3] / rows[1][3]:.2f}x"
           f"{' (projected from ' + str(args.steps) + ' measured steps each)' if not args.full else ''}")
 

@@ -27,22 +27,19 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
+sys.path.insert(0, str(REPO / "scripts"))
+from benchlib import BIN, run  # noqa: E402
+
 METHODS = ("ga", "gd", "npo", "kl", "po", "dpo", "siu", "ga")
 
 
-def sh(cmd: list[str], env: dict | None = None, quiet: bool = True) -> tuple[float, subprocess.CompletedProcess]:
-    t0 = time.perf_counter()
-    proc = subprocess.run([str(c) for c in cmd], capture_output=quiet, text=True, env={**os.environ, **(env or {})})
-    wall = time.perf_counter() - t0
-    if proc.returncode != 0:
-        tail = (proc.stderr or "")[-3000:] if quiet else ""
-        sys.exit(f"error: {' '.join(map(str, cmd[:4]))} ... failed ({proc.returncode})\n{tail}")
-    return wall, proc
+def sh(cmd: list, env: dict | None = None) -> tuple[float, subprocess.CompletedProcess, float]:
+    """(wall seconds, completed process, peak RSS MiB) of ``cmd``."""
+    r = run(cmd, env)
+    return r.wall, subprocess.CompletedProcess(cmd, 0, r.stdout, r.stderr), r.rss_mib
 
 
 def prepare(args) -> tuple[Path, Path, list[Path]]:
@@ -59,7 +56,7 @@ def prepare(args) -> tuple[Path, Path, list[Path]]:
     if not mini.exists():
         sh([BIN / "pebench", "data", "build", "--scale", "mini", "--seed", args.seed, "--out", mini, "--quiet"])
     adapters = []
-    for i in range(args.k):
+    for i in range(args.n_adapters):
         out = work / "adapters" / f"{METHODS[i % len(METHODS)]}-{i}"
         if not out.exists():
             # a few steps are enough: the benchmark measures scoring, not unlearning
@@ -109,55 +106,119 @@ print("BENCH " + json.dumps({"import": t_import, "load": t_load, "eval": t_eval,
 
 
 def run_worker(backend: str, margs: str, args, env) -> dict:
-    wall, proc = sh([sys.executable, "-c", WORKER, backend, margs, args.limit, f"max_new_tokens={args.new_tokens}",
+    wall, proc, rss = sh([sys.executable, "-c", WORKER, backend, margs, args.limit, f"max_new_tokens={args.new_tokens}",
                      args.hf_batch if backend == "qwen2_vl" else 1], env=env)
     line = next(ln for ln in proc.stdout.splitlines() if ln.startswith("BENCH "))
-    return {**json.loads(line[6:]), "wall": wall}
+    return {**json.loads(line[6:]), "wall": wall, "rss": rss}
+
+
+def sweep(adapters: list[Path], model: Path, out: Path, limit: int, args, env, engine: str) -> dict:
+    """(c) once: one `pebench eval --adapters` process; its wall, engine start, generation figures, peak RSS."""
+    shutil.rmtree(out, ignore_errors=True)
+    wall, proc, rss = sh([BIN / "pebench", "eval", "--adapters", ",".join(map(str, adapters)), "--model-args",
+                     f"model={model},{engine}", "--output", out, "--no-log-samples", "--verbosity", "ERROR",
+                     "--limit", limit, "--lmms-eval-args", f"--gen_kwargs max_new_tokens={args.new_tokens}"], env=env)
+    m = re.search(r"engine start ([\d.]+) s, generation ([\d.]+) s for (\d+) prompts", proc.stderr)
+    docs = 0
+    for f in glob.glob(str(out / "**" / "*_results.json"), recursive=True):
+        docs += sum(v["effective"] for v in json.loads(Path(f).read_text())["n-samples"].values())
+    return {"wall": wall, "load": float(m.group(1)) if m else 0.0, "generation": float(m.group(2)) if m else float("nan"),
+            "prompts": int(m.group(3)) if m else 0, "docs": docs, "rss": rss}
+
+
+def k_table(adapters: list[Path], model: Path, ks: list[int], args, env, engine: str) -> None:
+    """Cost per adapter as K grows: one sweep per K on the first K adapters."""
+    runs = []
+    for k in ks:
+        print(f"K table: {k} adapter(s) on one engine ...", flush=True)
+        runs.append((k, sweep(adapters[:k], model, Path(args.work) / f"eval-k{k}", args.k_table_limit, args, env, engine)))
+    print(f"\ncost per adapter as K grows ({args.k_table_limit} documents per task, {runs[0][1]['docs']} per adapter)")
+    print(f"{'K':>3}{'prompts':>9}{'wall s':>8}{'engine s':>9}{'gen s':>8}{'s/adapter':>11}{'gen s/adapter':>14}"
+          f"{'prompts/s':>11}{'peak RSS MiB':>14}")
+    for k, r in runs:
+        print(f"{k:>3}{r['prompts']:>9}{r['wall']:>8.1f}{r['load']:>9.1f}{r['generation']:>8.1f}{r['wall'] / k:>11.2f}"
+              f"{r['generation'] / k:>14.2f}{r['prompts'] / r['generation']:>11.1f}{r['rss']:>14.0f}")
+    (k0, r0), (k1, r1) = runs[0], runs[-1]
+    if k1 > k0:
+        print(f"memory per extra adapter: {(r1['rss'] - r0['rss']) / (k1 - k0):.1f} MiB (peak RSS, K={k0} -> K={k1})")
+
+
+def profile(adapters: list[Path], model: Path, args, env, engine: str) -> None:
+    """(c) in one process with timers (scripts/sweep_profile.py): where the time goes, the compute floor."""
+    print(f"profile: (c) with {len(adapters)} adapters, timed in-process ...", flush=True)
+    out = Path(args.work) / "eval-profile"
+    shutil.rmtree(out, ignore_errors=True)
+    _, proc, _ = sh([sys.executable, REPO / "scripts" / "sweep_profile.py", model, "--", "eval", "--adapters",
+                  ",".join(map(str, adapters)), "--model-args", f"model={model},{engine}", "--output", out,
+                  "--no-log-samples", "--verbosity", "ERROR", "--limit", args.limit,
+                  "--lmms-eval-args", f"--gen_kwargs max_new_tokens={args.new_tokens}"], env=env)
+    rec = json.loads(next(ln for ln in proc.stdout.splitlines() if ln.startswith("PROFILE "))[8:])
+    wall, secs = rec["wall"], rec["seconds"]
+    print(f"\nwhere the time of (c) goes ({len(adapters)} adapters, {wall:.1f} s in the process, exclusive times)")
+    for label, t in sorted(secs.items(), key=lambda kv: -kv[1]):
+        print(f"  {label:<82}{t:>8.1f} s {100 * t / wall:>5.1f}%  ({rec['calls'][label]} calls)")
+    rest = wall - sum(secs.values())
+    print(f"  {'imports, task loading, everything not timed':<82}{rest:>8.1f} s {100 * rest / wall:>5.1f}%")
+    fl = rec["flops"]
+    total = fl["vision"] + fl["lm"]
+    rate_big = rec["matmul_gflops"]["1024x1024x1024"]
+    shape, rate_run = next((k, v) for k, v in rec["matmul_gflops"].items() if k != "1024x1024x1024")
+    model_s = secs.get("vision encoder", 0) + secs.get("language model forward (prefill + decode, LoRA)", 0)
+    gen_s = sum(v for k, v in secs.items() if k not in ("engine start", "our backend (prompts, store, files)",
+                "image load (doc_to_visual)") and not k.startswith("lmms-eval"))
+    print(f"model work: {rec['tokens']:,} language-model tokens in {rec['calls'].get('language model forward (prefill + decode, LoRA)', 0)} "
+          f"forward calls ({rec['mean_tokens_per_forward']} tokens per call), {rec['images']:,} images "
+          f"({rec['patches']:,} patches) through the vision encoder")
+    print(f"compute floor: {total / 1e9:.1f} GFLOP (vision {fl['vision'] / 1e9:.1f}, language model {fl['lm'] / 1e9:.1f}; "
+          f"2 x parameters x tokens) / {rate_big:.0f} GFLOP/s (fp32 matmul 1024^3 on {rec['threads']} threads) = "
+          f"{total / rate_big / 1e9:.2f} s; at this run's shapes ({shape}: {rate_run:.0f} GFLOP/s) {total / rate_run / 1e9:.2f} s")
+    print(f"achieved: {100 * total / rate_big / 1e9 / max(gen_s, 1e-9):.2f}% of the floor over vLLM's time ({gen_s:.1f} s), "
+          f"{100 * total / rate_big / 1e9 / max(model_s, 1e-9):.1f}% over the model forwards alone ({model_s:.1f} s)")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--work", default=str(REPO / "runs" / "bench-vllm-lora"), help="cache folder for data/model/adapters")
-    ap.add_argument("--k", type=int, default=8, help="number of adapters (default 8)")
+    ap.add_argument("--k", type=int, default=8, help="number of adapters of the a/b/c comparison (default 8)")
     ap.add_argument("--limit", type=int, default=230, help="documents per task (9 tasks; default 230 -> 2,070 per adapter)")
     ap.add_argument("--paper-size", action="store_true", help="every document of the full set (no --limit)")
     ap.add_argument("--new-tokens", type=int, default=16, help="max_new_tokens for every backend (default 16)")
     ap.add_argument("--hf-adapters", type=int, default=2, help="adapters run through the HF backend (a) (default 2)")
     ap.add_argument("--hf-batch", type=int, default=16, help="lmms-eval --batch_size of the HF backend (default 16)")
+    ap.add_argument("--k-table", default="1,2,4,8,16", help="adapter counts of the cost-per-adapter table ('': none)")
+    ap.add_argument("--k-table-limit", type=int, default=60, help="documents per task in the K table (default 60 -> 540 per adapter)")
+    ap.add_argument("--no-profile", action="store_true", help="skip the time breakdown and compute floor of (c)")
+    ap.add_argument("--only-c", action="store_true", help="skip (a) and (b): the K table and the profile only")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
     if args.paper_size:
         args.limit = 10 ** 9
-    data, model, adapters = prepare(args)
+    ks = [int(k) for k in args.k_table.split(",") if k.strip()]
+    args.n_adapters = max([args.k, *ks])
+    data, model, all_adapters = prepare(args)
+    adapters = all_adapters[:args.k]
     env = {"PEBENCH_DATA": str(data), "VLLM_CPU_KVCACHE_SPACE": os.environ.get("VLLM_CPU_KVCACHE_SPACE", "2"),
            "TOKENIZERS_PARALLELISM": "false"}
     engine = "max_model_len=1024,enforce_eager=True"
+    print(f"{os.cpu_count()} CPU(s); peak RSS is per process (os.wait4)")
+    if ks:
+        k_table(all_adapters, model, ks, args, env, engine)
+    if not args.no_profile:
+        profile(adapters, model, args, env, engine)
+    if args.only_c:
+        return
     rows = {}
-
     hf = [merged(model, a, Path(args.work)) for a in adapters[:args.hf_adapters]]
-    runs = []
+    rows["a"] = []
     for i, m in enumerate(hf):
         print(f"(a) HF qwen2_vl, merged adapter {i + 1}/{len(hf)} ...", flush=True)
-        runs.append(run_worker("qwen2_vl", f"pretrained={m},device_map=cpu,system_prompt=", args, env))
-    rows["a"] = runs
-
-    runs = []
+        rows["a"].append(run_worker("qwen2_vl", f"pretrained={m},device_map=cpu,system_prompt=", args, env))
+    rows["b"] = []
     for i, a in enumerate(adapters):
         print(f"(b) lmms-eval vllm_lora, adapter {i + 1}/{len(adapters)} ...", flush=True)
-        runs.append(run_worker("vllm_lora", f"model={model},lora={a},{engine}", args, env))
-    rows["b"] = runs
-
+        rows["b"].append(run_worker("vllm_lora", f"model={model},lora={a},{engine}", args, env))
     print(f"(c) pebench eval --adapters ({len(adapters)} adapters, one engine) ...", flush=True)
-    out = Path(args.work) / "eval-c"
-    shutil.rmtree(out, ignore_errors=True)
-    wall, proc = sh([BIN / "pebench", "eval", "--adapters", ",".join(map(str, adapters)), "--model-args",
-                     f"model={model},{engine}", "--output", out, "--no-log-samples", "--verbosity", "ERROR",
-                     "--limit", args.limit, "--lmms-eval-args", f"--gen_kwargs max_new_tokens={args.new_tokens}"], env=env)
-    m = re.search(r"engine start ([\d.]+) s", proc.stderr)
-    docs = 0
-    for f in glob.glob(str(out / "**" / "*_results.json"), recursive=True):
-        docs += sum(v["effective"] for v in json.loads(Path(f).read_text())["n-samples"].values())
-    rows["c"] = [{"wall": wall, "load": float(m.group(1)) if m else 0.0, "docs": docs}]
+    rows["c"] = [sweep(adapters, model, Path(args.work) / "eval-c", args.limit, args, env, engine)]
 
     def rate(runs, incl: bool) -> float:
         docs = sum(r["docs"] for r in runs)
@@ -169,11 +230,12 @@ def main() -> None:
     per_adapter = rows["b"][0]["docs"]
     print(f"\nK = {len(adapters)} adapters, {per_adapter} documents per adapter, max_new_tokens {args.new_tokens}, "
           f"{os.cpu_count()} CPU(s)")
-    print(f"{'':3}{'backend':40}{'runs':>6}{'docs':>8}{'wall s':>9}{'samples/s incl. start':>24}{'excl. start':>13}")
+    print(f"{'':3}{'backend':40}{'runs':>6}{'docs':>8}{'wall s':>9}{'samples/s incl. start':>24}{'excl. start':>13}"
+          f"{'peak RSS MiB':>14}")
     for key, runs in rows.items():
         wall = sum(r["wall"] for r in runs)
         print(f"({key}) {names[key]:40}{len(runs):>4}{sum(r['docs'] for r in runs):>8}{wall:>9.1f}"
-              f"{rate(runs, True):>24.2f}{rate(runs, False):>13.2f}")
+              f"{rate(runs, True):>24.2f}{rate(runs, False):>13.2f}{max(r['rss'] for r in runs):>14.0f}")
     for other in ("a", "b"):
         print(f"c/{other}: {rate(rows['c'], True) / rate(rows[other], True):.1f}x incl. start, "
               f"{rate(rows['c'], False) / rate(rows[other], False):.1f}x excl. start")

@@ -375,3 +375,28 @@ def test_two_evals_into_one_output_folder_the_second_stops_with_one_line(tiny_qw
     assert len(lines) == 1 and "another pebench eval is writing there" in lines[0] and str(out) in lines[0], lines
     assert first.returncode == 0, err[-3000:]
     assert (out / "summary.csv").is_file() and not lock.exists()
+
+
+def test_engine_messages_carry_the_pixels_lmms_eval_would_send(mini_data_dir):
+    """The in-process engine gets images as PIL objects (no PNG + base64 per request per adapter);
+    the served path keeps lmms-eval's data URLs. Both carry the same pixels and the same text."""
+    import base64
+    import io
+
+    import numpy as np
+    from lmms_eval.protocol import ChatMessages
+    from PIL import Image
+
+    from pebench_tasks.data.dataset import open_dataset
+    from pebench_tasks.scoring.engine import pil_messages
+
+    row = open_dataset(mini_data_dir).qa(None, "finetune_train").select(range(1)).to_list()[0]
+    image = open_dataset(mini_data_dir).image(row["image_id"]).convert("RGB")
+    chat = ChatMessages(messages=[{"role": "user", "content": [{"type": "image", "url": image},
+                                                              {"type": "text", "text": row["question"]}]}])
+    mine, theirs = pil_messages(chat), chat.to_openai_messages()
+    assert [p["type"] for p in mine[0]["content"]] == ["image_pil", "text"]
+    assert mine[0]["content"][1] == theirs[0]["content"][1] and mine[0]["role"] == theirs[0]["role"] == "user"
+    url = theirs[0]["content"][0]["image_url"]["url"]
+    decoded = Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1]))).convert("RGB")
+    assert np.array_equal(np.asarray(mine[0]["content"][0]["image_pil"]), np.asarray(decoded))

@@ -62,8 +62,27 @@ def cpu_defaults(llm_kwargs: dict, model: str | None = None) -> bool:
 @dataclass
 class Request:
     key: str                 # stable across processes: task, split, doc id, prompt, sampling params
-    messages: list
+    chat: Any                # lmms-eval ChatMessages (None: generated already); each engine renders it
     params: dict             # vllm.SamplingParams keyword arguments
+
+
+def pil_messages(chat) -> list[dict]:
+    """lmms-eval ChatMessages as vLLM chat messages with every image passed as a PIL object
+    (``image_pil`` parts). lmms-eval's ``to_openai_messages`` PNG-encodes each image into a base64
+    data URL that vLLM then decodes again for every request of every adapter; PNG is lossless, so
+    the pixels (and the answers) are the same."""
+    out = []
+    for m in chat.messages:
+        parts = []
+        for c in m.content:
+            if c.type == "text":
+                parts.append({"type": "text", "text": c.text})
+            elif c.type == "image" and hasattr(c.url, "convert"):
+                parts.append({"type": "image_pil", "image_pil": c.url})
+            else:                 # anything else (paths, videos): lmms-eval's own conversion
+                return chat.to_openai_messages()
+        out.append({"role": m.role, "content": parts})
+    return out
 
 
 def request_key(task: str, split: str, doc_id: Any, ctx: str, params: dict) -> str:
@@ -114,9 +133,10 @@ class LoRAEngine:
                 out[i] = r
         return out
 
-    def generate(self, messages: list, params: list[dict], adapters: list[str | None], chat_template=None,
+    def generate(self, chats: list, params: list[dict], adapters: list[str | None], chat_template=None,
                  progress: bool = True) -> list[str]:
-        """One ``LLM.chat`` call; prompt i uses ``adapters[i]`` (None: the base model)."""
+        """One ``LLM.chat`` call; prompt i (lmms-eval ChatMessages) uses ``adapters[i]`` (None: the base model)."""
+        messages = [pil_messages(c) for c in chats]
         return self._apart(lambda m, p, a: self._generate(m, p, a, chat_template, progress), adapters, messages, params)
 
     def _generate(self, messages, params, adapters, chat_template, progress) -> list[str]:
@@ -210,7 +230,7 @@ class SweepStore:
             for i in range(0, len(missing), self.chunk_size):
                 chunk = missing[i:i + self.chunk_size]
                 t0 = time.perf_counter()
-                texts = self.engine.generate([r.messages for _, r in chunk], [r.params for _, r in chunk],
+                texts = self.engine.generate([r.chat for _, r in chunk], [r.params for _, r in chunk],
                                              [a for a, _ in chunk], chat_template=self.chat_template, progress=False)
                 self.seconds += time.perf_counter() - t0
                 self.generated += len(chunk)

@@ -4,8 +4,8 @@ instead of an engine in this process: ``ServedEngine`` has ``LoRAEngine.generate
 served name (by default its folder name, as ``pebench eval`` names its row); the base model by the
 server's base model name.
 
-Requests go to ``/v1/chat/completions`` (the same chat messages, images as data URLs, as
-``LLM.chat`` gets) from a thread pool, so the server batches across adapters. The base model's
+Requests go to ``/v1/chat/completions`` (the same chat messages as ``LLM.chat`` gets, images as
+PNG data URLs: lossless, the same pixels) from a thread pool, so the server batches across adapters. The base model's
 requests go first and alone: vLLM's CPU LoRA ops give a request without LoRA the last adapter when
 a batch mixes them (``cpu_lora``'s doc), and a server's engine cannot be patched from here.
 """
@@ -57,8 +57,9 @@ class ServedEngine:
         out = self.client.chat.completions.create(model=model, messages=messages, extra_body=extra or None, **known)
         return out.choices[0].message.content or ""
 
-    def generate(self, messages: list, params: list[dict], adapters: list[str | None], chat_template=None,
+    def generate(self, chats: list, params: list[dict], adapters: list[str | None], chat_template=None,
                  progress: bool = True) -> list[str]:
+        messages = [c.to_openai_messages() for c in chats]      # JSON: images as data URLs
         if chat_template is not None:
             raise UserError("--served-url: a chat template is the server's (vllm serve --chat-template), not ours")
         out: list = [None] * len(messages)

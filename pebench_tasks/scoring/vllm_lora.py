@@ -113,10 +113,8 @@ class VLLMLoRA(lmms):
         params = self.sampling_params(gen_kwargs)
         key = E.request_key(task, split, doc_id, ctx, params)
         if self._store is not None and self._store.has(key):
-            return E.Request(key, [], params)      # generated already: skip the image encoding
-        raw = doc_to_messages(self.task_dict[task][split][doc_id])
-        messages = ChatMessages(messages=raw).to_openai_messages()
-        return E.Request(key, messages, params)
+            return E.Request(key, None, params)    # generated already: skip building the prompt
+        return E.Request(key, ChatMessages(messages=doc_to_messages(self.task_dict[task][split][doc_id])), params)
 
     def generate_until(self, requests) -> list[str]:
         from tqdm import tqdm
@@ -128,7 +126,7 @@ class VLLMLoRA(lmms):
         bar = tqdm(total=len(built), desc="vLLM generation", unit="prompt")
         for i in range(0, len(built), self.chunk_size):
             chunk = built[i:i + self.chunk_size]
-            out += self.engine.generate([r.messages for r in chunk], [r.params for r in chunk],
+            out += self.engine.generate([r.chat for r in chunk], [r.params for r in chunk],
                                         [self.adapter] * len(chunk), chat_template=self.chat_template, progress=False)
             bar.update(len(chunk))
         bar.close()
