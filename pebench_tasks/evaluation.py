@@ -57,6 +57,24 @@ def configure_logging(level: str) -> None:
     os.environ["VERBOSITY"] = level
 
 
+def cli_args(model, opts: EvalOptions, output: Path):
+    """The namespace the ``lmms-eval`` CLI hands ``simple_evaluate``: lmms-eval's own parser defaults
+    with our values. Without it lmms-eval scores differently from its CLI: the CLI's default
+    ``--reasoning_tags`` strip every answer (found 2026-12-06: ' Renata ...' vs 'Renata ...' in the
+    logged samples) and the CLI scores documents without re-decoding their images."""
+    from lmms_eval.__main__ import parse_eval_args
+
+    argv, sys.argv = sys.argv, [sys.argv[0]]
+    try:
+        _, ns = parse_eval_args()
+    finally:
+        sys.argv = argv
+    ns.model = model if isinstance(model, str) else getattr(model, "backend_name", type(model).__name__)
+    ns.tasks, ns.limit, ns.log_samples, ns.gen_kwargs = opts.tasks, opts.limit, opts.log_samples, opts.gen_kwargs
+    ns.output_path, ns.verbosity = str(output), opts.verbosity
+    return ns
+
+
 def task_manager(verbosity: str = "WARNING", model_name: str | None = None):
     from lmms_eval.tasks import TaskManager
 
@@ -85,7 +103,7 @@ def run(model, output: Path, opts: EvalOptions, model_args: str | dict | None = 
         limit=limit, log_samples=opts.log_samples, evaluation_tracker=tracker, gen_kwargs=opts.gen_kwargs or None,
         task_manager=tm, verbosity=opts.verbosity, random_seed=opts.seeds[0], numpy_random_seed=opts.seeds[1],
         torch_random_seed=opts.seeds[2], fewshot_random_seed=opts.seeds[3], datetime_str=datetime_str,
-        **opts.extra,
+        **{"cli_args": cli_args(model, opts, output), **opts.extra},
     )
     if results is None:
         return None

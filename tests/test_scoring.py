@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import glob
+import itertools
 import json
 import math
 import os
@@ -111,10 +112,13 @@ def test_bad_adapters_fail_before_any_scoring(case, untrained_adapters, tiny_qwe
 # ------------------------------------------------------------------------ slow: real vLLM engines
 @pytest.fixture(scope="module")
 def sweep(session_dir, finetuned, mini_data_dir) -> Path:
-    """Three adapters of the fine-tuned model: two methods on persons, one on events."""
+    """Three adapters of the fine-tuned model: two methods on persons, one on events. Their greedy
+    answers must differ (else a LoRA mix-up between prompts could not show): measured 2026-12-06 on
+    the 54 prompts of the sweep, GA, GD, KL and NPO on persons after 8 steps answered all 54 alike
+    (the forget gradient dominates the first steps), so NPO runs 24 steps (39 of 54 differ from GA)."""
     root = session_dir / "scoring-sweep"
     _adapter(finetuned, mini_data_dir, root / "ga-person", "ga")
-    _adapter(finetuned, mini_data_dir, root / "npo-person", "npo")
+    _adapter(finetuned, mini_data_dir, root / "npo-person", "npo", "person", "train.max_steps=12")
     _adapter(finetuned, mini_data_dir, root / "ga-event", "ga", "event")
     return root
 
@@ -146,8 +150,12 @@ def test_sweep_equals_separate_lmms_eval_vllm_lora_runs(swept, sweep, finetuned,
             for doc_id, s in by_doc.items():
                 assert _prediction(s) == _prediction(samples_sweep[task][doc_id]), (name, task, doc_id)
         preds[name] = [_prediction(s) for t in sorted(samples_sweep) for _, s in sorted(samples_sweep[t].items())]
-    # the adapters really differ, so a mix-up of LoRA ids between prompts would show above
-    assert preds["ga-person"] != preds["npo-person"] and preds["ga-person"] != preds["ga-event"]
+    # every two rows of the sweep really differ, so a mix-up of LoRA ids between prompts would show
+    # above (measured: 16-41 of the 54 answers differ between any two rows, base included)
+    preds["base"] = [_prediction(s) for t in sorted(samples_sweep) for _, s in sorted(_results(out / "base")[1][t].items())]
+    for a, b in itertools.combinations(sorted(preds), 2):
+        assert len(preds[a]) == len(preds[b]) == 9 * LIMIT
+        assert sum(x != y for x, y in zip(preds[a], preds[b])) >= 10, (a, b)
 
 
 @pytest.mark.slow
