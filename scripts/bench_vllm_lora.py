@@ -116,8 +116,8 @@ def sweep(adapters: list[Path], model: Path, out: Path, limit: int, args, env, e
     """(c) once: one `pebench eval --adapters` process; its wall, engine start, generation figures, peak RSS."""
     shutil.rmtree(out, ignore_errors=True)
     wall, proc, rss = sh([BIN / "pebench", "eval", "--adapters", ",".join(map(str, adapters)), "--model-args",
-                     f"model={model},{engine}", "--output", out, "--no-log-samples", "--verbosity", "ERROR",
-                     "--limit", limit, "--lmms-eval-args", f"--gen_kwargs max_new_tokens={args.new_tokens}"], env=env)
+                     f"model={model},{engine},max_new_tokens={args.new_tokens}", "--output", out, "--no-log-samples",
+                     "--verbosity", "ERROR", "--limit", limit], env=env)
     m = re.search(r"engine start ([\d.]+) s, generation ([\d.]+) s for (\d+) prompts", proc.stderr)
     docs = 0
     for f in glob.glob(str(out / "**" / "*_results.json"), recursive=True):
@@ -149,9 +149,8 @@ def profile(adapters: list[Path], model: Path, args, env, engine: str) -> None:
     out = Path(args.work) / "eval-profile"
     shutil.rmtree(out, ignore_errors=True)
     _, proc, _ = sh([sys.executable, REPO / "scripts" / "sweep_profile.py", model, "--", "eval", "--adapters",
-                  ",".join(map(str, adapters)), "--model-args", f"model={model},{engine}", "--output", out,
-                  "--no-log-samples", "--verbosity", "ERROR", "--limit", args.limit,
-                  "--lmms-eval-args", f"--gen_kwargs max_new_tokens={args.new_tokens}"], env=env)
+                  ",".join(map(str, adapters)), "--model-args", f"model={model},{engine},max_new_tokens={args.new_tokens}",
+                  "--output", out, "--no-log-samples", "--verbosity", "ERROR", "--limit", args.limit], env=env)
     rec = json.loads(next(ln for ln in proc.stdout.splitlines() if ln.startswith("PROFILE "))[8:])
     wall, secs = rec["wall"], rec["seconds"]
     print(f"\nwhere the time of (c) goes ({len(adapters)} adapters, {wall:.1f} s in the process, exclusive times)")
