@@ -64,6 +64,7 @@ def cli_args(model, opts: EvalOptions, output: Path):
     logged samples) and the CLI scores documents without re-decoding their images."""
     from lmms_eval.__main__ import parse_eval_args
 
+    # lmms-eval 0.7.3 has no parser factory: parse_eval_args reads sys.argv, so give it none of ours
     argv, sys.argv = sys.argv, [sys.argv[0]]
     try:
         _, ns = parse_eval_args()
