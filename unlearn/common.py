@@ -15,7 +15,7 @@ from pebench_core import config as C
 
 
 # run-control keys that may differ between an interrupted run and its resumption
-_RESUME_FREE = ("train.logging_steps", "train.save_steps", "train.save_total_limit", "train.threads",
+_RESUME_FREE = ("train.logging_steps", "train.save_steps", "train.save_total_limit", "train.threads", "train.dataloader_workers",
                 "eval", "train.progress")
 
 
@@ -76,11 +76,12 @@ def prepare_work_dir(out: Path, run_record: dict, resume: bool, overwrite: bool)
 
 
 def training_arguments(cfg: dict, work: Path, seed: int, **extra):
-    import torch
     from transformers import TrainingArguments
 
+    from .device import default_device
+
     t = cfg["train"]
-    if not torch.cuda.is_available():
+    if default_device().type == "cpu":         # no GPU, or PEBENCH_DEVICE=cpu
         # CPU: one process, or several under `accelerate launch`/torchrun (MULTI_CPU, gloo)
         extra.setdefault("use_cpu", True)
         if world_size() > 1:
@@ -91,6 +92,17 @@ def training_arguments(cfg: dict, work: Path, seed: int, **extra):
     if sched == "cosine_min":
         sched, sched_kwargs = "cosine_with_min_lr", {"min_lr_rate": float(t.get("min_lr_ratio", 0.1))}
     betas = t.get("betas", [0.9, 0.999])
+    workers = C.as_int(cfg, "train.dataloader_workers", 0) or 0
+    if workers:
+        # batches built in worker processes while the GPU trains on the last one; items are pure
+        # functions of (seed, index), so the batches (and the run) do not change
+        extra.setdefault("dataloader_num_workers", workers)
+        extra.setdefault("dataloader_persistent_workers", True)
+        extra.setdefault("dataloader_prefetch_factor", 4)
+    if not extra.get("use_cpu"):
+        # pinned batches copied to the GPU without blocking the training loop
+        extra.setdefault("dataloader_pin_memory", True)
+        extra.setdefault("accelerator_config", {"non_blocking": True})
     return TrainingArguments(
         output_dir=str(work / "checkpoints"),
         max_steps=C.as_int(cfg, "train.max_steps"),
@@ -109,7 +121,6 @@ def training_arguments(cfg: dict, work: Path, seed: int, **extra):
         save_total_limit=C.as_int(cfg, "train.save_total_limit", 2),
         seed=seed, data_seed=seed,
         bf16=bool(t.get("bf16", False)),
-        dataloader_num_workers=0,
         remove_unused_columns=False,
         report_to=[],
         disable_tqdm=not bool(t.get("progress", True)),

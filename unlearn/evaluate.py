@@ -14,6 +14,7 @@ from typing import Sequence
 import torch
 
 from .data.encode import Encoded, Encoder
+from .device import to_model
 
 
 def _metrics():
@@ -34,6 +35,7 @@ def greedy_answers(model, encoder: Encoder, rows: Sequence[Encoded], batch_size:
         chunk = list(rows[i:i + batch_size])
         batch = encoder.collate(chunk, pad_side="left")
         batch.pop("labels", None)
+        batch = to_model(batch, model)
         gen = model.generate(**batch, max_new_tokens=max_new_tokens, do_sample=False,
                              pad_token_id=encoder.pad_id, eos_token_id=encoder.eos_id)
         new = gen[:, batch["input_ids"].shape[1]:]
@@ -114,7 +116,7 @@ def teacher_forced_nll(model, encoder: Encoder, rows: Sequence[Encoded], batch_s
     total, n = 0.0, 0
     for i in range(0, len(rows), batch_size):
         chunk = list(rows[i:i + batch_size])
-        batch = encoder.collate(chunk)
+        batch = to_model(encoder.collate(chunk), model)
         labels = batch.pop("labels")
         logits = model(**batch, use_cache=False).logits
         v = seq_nll(logits, labels)

@@ -48,7 +48,8 @@ def load_model(model_dir: Path, cfg: dict, bf16: bool):
 
     if C.get(cfg, "speed.batched_vision_attention", True):
         patch_qwen2_vl_vision_attention()
-    model, processor = load_model_and_processor(model_dir, dtype=torch.bfloat16 if bf16 else None)
+    # on the CPU: the Trainer places it (on the GPU, or on the CPU under use_cpu)
+    model, processor = load_model_and_processor(model_dir, dtype=torch.bfloat16 if bf16 else None, device="cpu")
     return model, processor, Encoder(processor, fast=bool(C.get(cfg, "data.fast_encoding", True)))
 
 

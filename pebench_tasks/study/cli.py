@@ -2,6 +2,7 @@
 of one scoring folder (the study's last stage, usable on any `pebench eval --adapters` output)."""
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -47,6 +48,9 @@ def _study(args) -> int:
     cfg = SC.load(args.config, overrides)
     root = Path(args.out or Path("runs") / cfg.source.stem).expanduser().resolve()
     _check_folder(root)
+    if cfg.device == "cpu":
+        os.environ["CUDA_VISIBLE_DEVICES"] = ""      # every stage (a child process) on the CPU, GPU or not
+    print(f"study device: {cfg.device}", flush=True)
     stages = P.resolve(root, plan.plan(cfg, root))
     if args.dry_run:
         print(f"study {cfg.source} -> {root}: {len(stages)} stages, {sum(s.done for s in stages)} done")

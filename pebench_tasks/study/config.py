@@ -43,7 +43,8 @@ class StudyConfig:
     model_path: Path | None
     finetune_config: Path | None
     finetune_overrides: tuple[str, ...]
-    side_by_side: bool
+    side_by_side: bool                  # applies on the CPU only (device == "cpu")
+    device: str                         # "cpu" or "cuda": where trainings and scoring run (resolved from auto)
     forget: tuple[str, ...]
     goals: tuple[str, ...]
     steps: int
@@ -90,6 +91,23 @@ def _packaged_or_file(value, section: str, where: str) -> Path | None:
         except UserError:
             pass
     raise UserError(f"{where}: {value!r} is neither a file nor a config of task_configs/{section}/")
+
+
+DEVICES = ("auto", "cpu", "cuda")
+
+
+def resolve_device(value, where) -> str:
+    """``device`` -> "cpu" or "cuda" (auto: the GPU when torch sees one)."""
+    import torch
+
+    if value not in DEVICES:
+        raise UserError(f"{where}: device must be one of {', '.join(DEVICES)}, got {value!r}")
+    if value == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if value == "cuda" and not torch.cuda.is_available():
+        raise UserError(f"{where}: device is cuda but torch sees no GPU (torch {torch.__version__}); "
+                        f"install the GPU stack (bash scripts/setup.sh --gpu) or set device=auto")
+    return value
 
 
 def _list(cfg: dict, key: str, where: Path) -> list:
@@ -174,6 +192,7 @@ def load(path: str | Path, overrides=()) -> StudyConfig:
     side = C.get(raw, "side_by_side")
     if not isinstance(side, bool):
         raise UserError(f"{where}: side_by_side must be true or false, got {side!r}")
+    device = resolve_device(C.get(raw, "device"), where)
     quality = C.get(raw, "scoring.forget_quality")
     if not isinstance(quality, bool):
         raise UserError(f"{where}: scoring.forget_quality must be true or false, got {quality!r}")
@@ -181,7 +200,7 @@ def load(path: str | Path, overrides=()) -> StudyConfig:
         source=src, raw=raw, seed=seed, data_scale=scale, data_path=Path(data_path).expanduser().resolve() if data_path else None,
         tiny_arch=arch, model_path=Path(model_path).expanduser().resolve() if model_path else None,
         finetune_config=_packaged_or_file(C.get(raw, "finetune.config"), "finetune", f"{where}: finetune.config"),
-        finetune_overrides=tuple(_list(raw, "finetune.overrides", where)), side_by_side=side,
+        finetune_overrides=tuple(_list(raw, "finetune.overrides", where)), side_by_side=side, device=device,
         forget=forget, goals=goals, steps=steps, seeds=seeds,
         unlearn_config=_packaged_or_file(C.get(raw, "unlearn.config"), "unlearn", f"{where}: unlearn.config"),
         unlearn_overrides=tuple(_list(raw, "unlearn.overrides", where)), runs=tuple(runs),

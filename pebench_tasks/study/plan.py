@@ -46,7 +46,9 @@ def plan(cfg: StudyConfig, root: Path) -> list[StageSpec]:
             "model", "tiny", "--arch", cfg.tiny_arch, "--data", str(data), "--out", str(d["base"]), *seed], up_data))
     up_base = up_data + (("base model",) if cfg.model_path is None else ())
 
-    side = cfg.side_by_side and bool(cfg.goals)
+    # side by side, one thread each: a CPU setting (on a GPU the stages take the GPU one at a time)
+    cpu_side = cfg.side_by_side and cfg.device == "cpu"
+    side = cpu_side and bool(cfg.goals)
     threads = ["train.threads=1"] if side else []
     recipe = (["--config", str(cfg.finetune_config)] if cfg.finetune_config else []) + list(cfg.finetune_overrides) + threads
     group = TRAINING if side else ""
@@ -62,7 +64,7 @@ def plan(cfg: StudyConfig, root: Path) -> list[StageSpec]:
             "--out", str(out), *seed, *recipe], up_base, group=group))
 
     extra = (["--config", str(cfg.unlearn_config)] if cfg.unlearn_config else []) + list(cfg.unlearn_overrides)
-    extra += ["train.threads=1"] if cfg.side_by_side else []
+    extra += ["train.threads=1"] if cpu_side else []
     runs = []
     for r in cfg.runs:
         out = d["adapters"] / r.name
@@ -70,7 +72,7 @@ def plan(cfg: StudyConfig, root: Path) -> list[StageSpec]:
         specs.append(StageSpec(runs[-1], out, unlearn, [
             "run", "--method", r.method, "--target", r.target, "--forget", r.forget, "--model", str(d["finetune"]),
             "--data", str(data), "--out", str(out), "--seed", str(r.seed), *extra, f"train.max_steps={cfg.steps}"],
-            up_data + ("finetune",), group=UNLEARNING if cfg.side_by_side else ""))
+            up_data + ("finetune",), group=UNLEARNING if cpu_side else ""))
 
     judge = []
     if cfg.judge_base_url:

@@ -148,10 +148,10 @@ def forget_ascent(nll_rows: torch.Tensor, concept: torch.Tensor, bgd: BGDConfig,
     """
     parts = per_concept_nll(nll_rows, concept)
     for name, v in parts.items():
-        logs[f"forget_nll_{name}"] = float(v.detach())
-    logs["forget_nll"] = float(nll_rows.detach().mean())
+        logs[f"forget_nll_{name}"] = v.detach()
+    logs["forget_nll"] = nll_rows.detach().mean()
     # what the forget-loss target watches: every forgotten concept must reach it
-    logs["forget_nll_min"] = min(float(v.detach()) for v in parts.values()) if parts else logs["forget_nll"]
+    logs["forget_nll_min"] = torch.stack(list(parts.values())).detach().min() if parts else logs["forget_nll"]
     if not bgd.enabled:
         return -nll_rows.mean()
     if len(parts) < 2:
@@ -167,7 +167,7 @@ def forget_ascent(nll_rows: torch.Tensor, concept: torch.Tensor, bgd: BGDConfig,
         w = torch.full_like(L, 1.0 / len(names))
     capped = L.clamp(max=bgd.cap) if bgd.cap is not None else L
     for n, wi in zip(names, w):
-        logs[f"bgd_w_{n}"] = float(wi)
+        logs[f"bgd_w_{n}"] = wi
     return -(w * capped).sum()
 
 
@@ -197,13 +197,15 @@ class Method:
         return float(self.cfg[key])
 
     def loss(self, ctx: LossContext, inputs: dict) -> tuple[torch.Tensor, dict]:
+        """(loss, logs): logs hold detached 0-dim tensors (the trainer reads them all with one
+        device sync per micro-batch, not one per value)."""
         raise NotImplementedError
 
     # helpers used by several methods
     def retain_nll(self, ctx: LossContext, inputs: dict, logs: dict) -> torch.Tensor:
         r = inputs["retain"]
         nll = seq_nll(ctx.logits(r), r["labels"]).mean()
-        logs["retain_nll"] = float(nll.detach())
+        logs["retain_nll"] = nll.detach()
         return nll
 
     @torch.no_grad()

@@ -22,7 +22,7 @@ class DPO(Method):
         win = seq_logp(lg_w, w["labels"]) - seq_logp(ctx.ref_logits(w), w["labels"])
         lose = seq_logp(lg_l, l["labels"]) - seq_logp(ctx.ref_logits(l), l["labels"])
         pref = -(2.0 / beta) * F.logsigmoid(beta * (win - lose)).mean()
-        logs["dpo_loss"] = float(pref.detach())
+        logs["dpo_loss"] = pref.detach()
         forget_ascent(seq_nll(lg_l.detach(), l["labels"]), l["concept"], BGDConfig(), logs)  # monitoring only
         loss = pref + self.hp("retain_weight") * self.retain_nll(ctx, inputs, logs)
         return loss, logs

@@ -18,6 +18,6 @@ class KL(Method):
         ascent = forget_ascent(seq_nll(ctx.logits(f), f["labels"]), f["concept"], self.bgd, logs)
         logits_r = ctx.logits(r)
         kl = kl_ref_theta(logits_r, ctx.ref_logits(r), r["labels"])
-        logs["retain_kl"] = float(kl.detach())
+        logs["retain_kl"] = kl.detach()
         loss = ascent + self.hp("retain_weight") * kl
         return loss, logs

@@ -20,7 +20,7 @@ class NPO(Method):
         lg = ctx.logits(f)
         log_ratio = seq_logp(lg, f["labels"]) - seq_logp(ctx.ref_logits(f), f["labels"])
         npo = -(2.0 / beta) * F.logsigmoid(-beta * log_ratio).mean()
-        logs["npo_loss"] = float(npo.detach())
+        logs["npo_loss"] = npo.detach()
         forget_ascent(seq_nll(lg.detach(), f["labels"]), f["concept"], BGDConfig(), logs)  # monitoring only
         loss = npo + self.hp("retain_weight") * self.retain_nll(ctx, inputs, logs)
         return loss, logs

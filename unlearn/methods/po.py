@@ -15,7 +15,7 @@ class PO(Method):
         logs: dict = {}
         a = inputs["forget_alt"]
         nll_alt = seq_nll(ctx.logits(a), a["labels"]).mean()
-        logs["refusal_nll"] = float(nll_alt.detach())
+        logs["refusal_nll"] = nll_alt.detach()
         loss = nll_alt + self.hp("retain_weight") * self.retain_nll(ctx, inputs, logs)
         if self.cfg.get("monitor_forget", True):
             self.monitor_forget(ctx, inputs, logs)   # true-answer NLL, no gradient (forget-loss target)

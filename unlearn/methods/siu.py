@@ -65,9 +65,9 @@ class SIU(Method):
         a = inputs["forget_alt"]
         lg_a = ctx.logits(a)
         nll_alt = seq_nll(lg_a, a["labels"]).mean()
-        logs["refusal_nll"] = float(nll_alt.detach())
+        logs["refusal_nll"] = nll_alt.detach()
         dmk = dual_masked_kl(lg_a, ctx.ref_logits(a), a["labels"], a["concept_ids"])
-        logs["dmk"] = float(dmk.detach())
+        logs["dmk"] = dmk.detach()
         self.monitor_forget(ctx, inputs, logs)                   # the true answers: monitoring only
         loss = nll_alt + self.hp("retain_weight") * self.retain_nll(ctx, inputs, logs) + self.hp("dmk_weight") * dmk
         return loss, logs

@@ -2,7 +2,7 @@
 shared loading and prompting helpers. Heavy imports are lazy (``pebench --help`` stays fast).
 
     build_tiny_model(arch, data_dir, out, seed=0, overrides=None, overwrite=False, config=None) -> Path
-    load_model_and_processor(path, dtype=torch.float32, device="cpu") -> (model, processor)
+    load_model_and_processor(path, dtype=torch.float32, device=None) -> (model, processor)
     chat_messages(image, question, system=None) -> list[dict]          # for vllm.LLM.chat
     to_vllm_layout(folder) -> int                                     # LLaVA key layout for vLLM
 """

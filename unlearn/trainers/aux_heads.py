@@ -37,7 +37,7 @@ class AuxHeads(nn.Module):
         for k, w in self.weights.items():
             ce = nn.functional.cross_entropy(self.heads[k](feats.float()), batch[LABEL_KEYS[k]], ignore_index=-100)
             total = total + w * ce
-            logs[f"aux_{k}"] = float(ce.detach())
+            logs[f"aux_{k}"] = ce.detach()
         return total, logs
 
 

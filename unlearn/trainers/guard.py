@@ -67,10 +67,13 @@ class Guard:
         self.trip: tuple[str, str] | None = None   # (kind: target|blowup, message)
         self.stop_reason: dict | None = None
 
-    def check_loss(self, loss: torch.Tensor, logs: dict, step: int) -> None:
-        if not torch.isfinite(loss.detach()).all():
+    def check_loss(self, loss: float | torch.Tensor, logs: dict, step: int) -> None:
+        """``loss`` and ``logs`` values as floats (tensors are read here, one sync each)."""
+        loss = float(loss)
+        logs = {k: float(v) for k, v in logs.items()}
+        if not math.isfinite(loss):
             detail = ", ".join(f"{k}={v:.4g}" for k, v in logs.items())
-            raise TrainingDiverged(f"loss became {float(loss.detach())} at step {step + 1} ({detail}); nothing was saved. "
+            raise TrainingDiverged(f"loss became {loss} at step {step + 1} ({detail}); nothing was saved. "
                                    f"Lower train.lr, or set stop.forget_loss_target / guard.max_forget_loss to stop "
                                    f"gradient ascent earlier")
         if self.trip is not None:
@@ -82,8 +85,8 @@ class Guard:
             self.trip = ("target", f"forget loss {fmin:.3f} reached the target {c.forget_loss_target:g} at step {step + 1}")
         elif c.max_forget_loss is not None and fmax is not None and fmax > c.max_forget_loss:
             self.trip = ("blowup", f"forget loss {fmax:.3f} exceeded guard.max_forget_loss={c.max_forget_loss:g} at step {step + 1}")
-        elif c.max_loss is not None and abs(float(loss.detach())) > c.max_loss:
-            self.trip = ("blowup", f"|loss| {abs(float(loss.detach())):.3f} exceeded guard.max_loss={c.max_loss:g} at step {step + 1}")
+        elif c.max_loss is not None and abs(loss) > c.max_loss:
+            self.trip = ("blowup", f"|loss| {abs(loss):.3f} exceeded guard.max_loss={c.max_loss:g} at step {step + 1}")
 
     def check_grad_norm(self, norm, step: int) -> None:
         v = float(norm) if norm is not None else None
@@ -99,7 +102,10 @@ def _sync_trip(guard: Guard) -> None:
     """All processes must stop together (DDP): share the first trip."""
     if not (torch.distributed.is_available() and torch.distributed.is_initialized()):
         return
-    code = torch.tensor([0 if guard.trip is None else (1 if guard.trip[0] == "target" else 2)])
+    # NCCL reduces only GPU tensors; gloo only CPU ones
+    dev = (torch.device("cuda", torch.cuda.current_device()) if torch.distributed.get_backend() == "nccl"
+           else torch.device("cpu"))
+    code = torch.tensor([0 if guard.trip is None else (1 if guard.trip[0] == "target" else 2)], device=dev)
     torch.distributed.all_reduce(code, op=torch.distributed.ReduceOp.MAX)
     if guard.trip is None and int(code) > 0:
         guard.trip = ("target" if int(code) == 1 else "blowup", "stopped by another process's guard")
@@ -108,16 +114,21 @@ def _sync_trip(guard: Guard) -> None:
 class GuardCallback(TrainerCallback):
     def __init__(self, guard: Guard):
         self.guard = guard
-        self._snap: list[tuple[torch.nn.Parameter, torch.Tensor]] | None = None
+        self._params: list[torch.nn.Parameter] | None = None
+        self._snap: list[torch.Tensor] | None = None
 
     def on_step_begin(self, args, state, control, model=None, **kw):
         if model is None:
             return
-        params = [p for p in model.parameters() if p.requires_grad]
-        if sum(p.numel() for p in params) <= self.guard.cfg.snapshot_max_params:
-            self._snap = [(p, p.detach().clone()) for p in params]
-        else:
-            self._snap = None
+        if self._params is None:
+            # found once: the trainable set does not change during training; the buffers are
+            # allocated once and refilled with one multi-tensor copy per step (no per-parameter loop)
+            self._params = [p for p in model.parameters() if p.requires_grad]
+            if sum(p.numel() for p in self._params) <= self.guard.cfg.snapshot_max_params:
+                self._snap = [torch.empty_like(p) for p in self._params]
+        if self._snap is not None:
+            with torch.no_grad():
+                torch._foreach_copy_(self._snap, [p.detach() for p in self._params])
 
     def on_optimizer_step(self, args, state, control, **kw):
         _sync_trip(self.guard)
@@ -127,8 +138,7 @@ class GuardCallback(TrainerCallback):
         restored = False
         if self._snap is not None:
             with torch.no_grad():
-                for p, v in self._snap:
-                    p.copy_(v)
+                torch._foreach_copy_([p.data for p in self._params], self._snap)
             restored = True
         kept = f"weights from before step {state.global_step + 1} kept" if restored else "weights after the step kept"
         self.guard.stop_reason = {"kind": kind, "message": msg, "step": state.global_step + 1,

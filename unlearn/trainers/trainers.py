@@ -33,10 +33,16 @@ class _Base(Trainer):
         return SequentialSampler(ds)
 
     def _record(self, loss: torch.Tensor, logs: dict) -> None:
-        for k, v in logs.items():
-            self._parts[k].append(float(v))
+        # one device->host copy per micro-batch for the loss and every logged value (each float()
+        # of a GPU tensor is a sync that leaves the GPU idle while the next step is launched)
+        keys = list(logs)
+        vals = torch.stack([loss.detach().float().reshape(()),
+                            *(torch.as_tensor(logs[k], device=loss.device).float().reshape(()) for k in keys)]).tolist()
+        floats = dict(zip(keys, vals[1:]))
+        for k, v in floats.items():
+            self._parts[k].append(v)
         if self.guard is not None:
-            self.guard.check_loss(loss, logs, self.state.global_step)
+            self.guard.check_loss(vals[0], floats, self.state.global_step)
 
     def _clip_grad_norm(self, model):
         norm = super()._clip_grad_norm(model)
@@ -81,7 +87,7 @@ class FinetuneTrainer(_Base):
         fwd = {k: v for k, v in inputs.items() if k not in ("labels", "concept", "concept_ids") and not k.startswith("aux_")}
         out = model(**fwd, use_cache=False)
         nll = seq_nll(out.logits, labels).mean()
-        loss, logs = nll, {"nll": float(nll.detach())}
+        loss, logs = nll, {"nll": nll.detach()}
         heads = getattr(model, aux_heads.ATTR, None)
         if heads is not None:
             aux, aux_logs = heads.loss(inputs, labels.shape[0])
