@@ -178,13 +178,15 @@ def test_resume_continues_from_the_saved_step(finetuned, mini_data_dir, tmp_path
 
 
 def test_seed_determinism(finetuned, mini_data_dir, tmp_path):
+    """Same seed, same adapter; also with the batches built in DataLoader worker processes (the GPU
+    setting of real_model.yaml): items are pure functions of (seed, index), so workers change nothing."""
     from safetensors.torch import load_file
 
     from unlearn.run import run_unlearning
 
-    for name in ("a", "b"):
+    for name, workers in (("a", 0), ("b", 2)):
         run_unlearning("kl", "event", "forget10", str(finetuned), str(mini_data_dir), str(tmp_path / name), seed=3,
-                       overrides=["train.max_steps=3", *COMMON])
+                       overrides=["train.max_steps=3", f"train.dataloader_workers={workers}", *COMMON])
     a = load_file(str(tmp_path / "a" / "adapter_model.safetensors"))
     b = load_file(str(tmp_path / "b" / "adapter_model.safetensors"))
     assert all(torch.equal(a[k], b[k]) for k in a)

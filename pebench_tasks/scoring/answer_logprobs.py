@@ -88,7 +88,10 @@ def _engine_records(model: str, adapters: list[A.Adapter], jobs, spec: Spec) -> 
     rank = A.check(adapters, model, spec.max_lora_rank)
     engine = E.LoRAEngine(model, adapters, max_lora_rank=rank, max_loras=max(1, len(adapters)), seed=spec.seed,
                           **dict(spec.llm_kwargs))
-    return score(engine, AutoTokenizer.from_pretrained(model), open_dataset(spec.data), jobs, spec.chat_template)
+    try:
+        return score(engine, AutoTokenizer.from_pretrained(model), open_dataset(spec.data), jobs, spec.chat_template)
+    finally:
+        engine.close()          # GPU: the Goal models' engines come next
 
 
 def _child(model: str, jobs, spec: Spec, out: Path) -> None:

@@ -31,21 +31,21 @@ def _config_dtype(model: str) -> str | None:
     return cfg.get("dtype") or cfg.get("torch_dtype") or (cfg.get("text_config") or {}).get("dtype")
 
 
-def cpu_defaults(llm_kwargs: dict, model: str | None = None) -> bool:
+def cpu_defaults(llm_kwargs: dict, model: str | None = None, gpu: bool | None = None) -> bool:
     """CPU only (returns False on a GPU machine, changing nothing): a KV-cache size (vLLM's CPU
     backend refuses to start without one), the engine in this process (starts in ~5 s instead of
     ~20 s, and generates faster on 2 cores than a separate engine process), the grouped LoRA
     matmuls of ``cpu_lora`` (they can only reach an engine in this process), and a float32 model
     kept in float32 (our decision: vLLM's "auto" turns it into bfloat16 on CPU; measured 2026-12-03
     on 2 AVX2 cores without bf16 units, float32 generated 1.8x faster, and its answer log-probs equal
-    transformers' fp32 to 1e-6 where bfloat16's were off by up to 1e-2). ``dtype=`` overrides it."""
-    try:
+    transformers' fp32 to 1e-6 where bfloat16's were off by up to 1e-2). ``dtype=`` overrides it.
+    ``gpu``: whether the engine runs on a GPU (default: torch sees one)."""
+    if gpu is None:
         import torch
 
-        if torch.cuda.is_available():
-            return False
-    except Exception:
-        pass
+        gpu = torch.cuda.is_available()
+    if gpu:
+        return False
     for k, v in VLLM_CPU_ENV.items():
         os.environ.setdefault(k, v)
     if model is not None and llm_kwargs.get("dtype", "auto") == "auto" and _config_dtype(model) == "float32":
@@ -103,6 +103,7 @@ class LoRAEngine:
         # vLLM's own CPU LoRA ops give base-model requests the last adapter when a batch mixes them
         # (cpu_lora's doc); without our ops (engine in another process), base requests go alone
         self.split_base = on_cpu and not cpu_lora.patched()
+        self.on_cpu = on_cpu
 
         self.model = str(model)
         self.adapters = {a.name: a for a in adapters}
@@ -112,6 +113,24 @@ class LoRAEngine:
         llm_kwargs.setdefault("max_cpu_loras", max(n, max_loras))
         self.llm = LLM(model=self.model, enable_lora=True, max_lora_rank=int(max_lora_rank), max_loras=max_loras,
                        seed=int(seed), **llm_kwargs)
+
+    def close(self) -> None:
+        """GPU: stop the engine-core process and free its memory now, so that the next engine (a
+        Goal model's, in a child process) can take its share of the GPU (vLLM reserves
+        gpu_memory_utilization of the whole card per engine). CPU: nothing (the in-process engine
+        holds no reservation; kept as it was measured)."""
+        if self.on_cpu or self.llm is None:
+            return
+        import gc
+
+        import torch
+
+        core = getattr(getattr(self.llm, "llm_engine", None), "engine_core", None)
+        if core is not None and hasattr(core, "shutdown"):
+            core.shutdown()
+        self.llm = None
+        gc.collect()
+        torch.cuda.empty_cache()
 
     def lora_request(self, name: str | None):
         if name is None:

@@ -173,6 +173,8 @@ def run_sweep(spec: SweepSpec) -> SweepReport:
                 report.generated += store.generated
         with contextlib.suppress(OSError):
             work.rmdir()
+        if hasattr(engine, "close"):
+            engine.close()         # GPU: the full models' engines (child processes) need the memory
     for m in spec.full_models:
         if results_file(spec.output / m.name) is not None:
             report.skipped.append(m.name)
