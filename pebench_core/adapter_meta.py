@@ -27,6 +27,7 @@ class AdapterMeta:
     data: dict = field(default_factory=dict)
     steps: int = 0
     train_seconds: float = 0.0
+    speed: dict = field(default_factory=dict)   # seconds_per_step, device, peak_gpu_memory_gib (unlearn.trainers.StepTimer)
     stop_reason: str | None = None
     versions: dict = field(default_factory=dict)
     log_history: list = field(default_factory=list)

@@ -411,6 +411,41 @@ def test_batched_vision_attention_equals_original(tiny_qwen2_vl_dir, mini_data_d
     assert torch.allclose(ref, new, atol=1e-4)
 
 
+def test_precomputed_positions_equal_the_models_own(tiny_qwen2_vl_dir, mini_data_dir):
+    """Training batches carry Qwen2-VL's M-RoPE positions built on the CPU (speed.precompute_positions:
+    on a GPU the model's own loop syncs the device per row and image): the logits are the same,
+    bit for bit, for rows of different lengths (right padding); the vision layout read once per
+    forward gives the same logits as the per-block read."""
+    from pebench_tasks.data.dataset import open_dataset
+    from unlearn.data import Encoder, load_rows
+    from unlearn.models import load_model_and_processor
+    from unlearn.trainers import speed
+
+    model, processor = load_model_and_processor(tiny_qwen2_vl_dir)
+    enc = Encoder(processor)
+    rows = load_rows(open_dataset(mini_data_dir).split("person_forget10", "retain_train").select(range(0, 400, 40)), enc)
+    assert len({len(r.input_ids) for r in rows}) > 1                  # padding is exercised
+    plain = enc.collate(rows)
+    with_pos = enc.collate(rows, positions=True)
+    assert with_pos["position_ids"].shape == (3, *plain["input_ids"].shape)
+    assert "position_ids" not in plain
+    inputs = {k: v for k, v in plain.items() if k != "labels"}
+    speed.patch_qwen2_vl_vision_attention()
+    try:
+        with torch.no_grad():
+            ref = model(**inputs).logits
+            new = model(**inputs, position_ids=with_pos["position_ids"]).logits
+            model.model.rope_deltas = None
+    finally:
+        speed.unpatch()
+    assert torch.equal(ref, new)
+    # a wrong position table does change the logits (the argument is used, not ignored; a uniform
+    # shift would not: rotary positions are relative)
+    with torch.no_grad():
+        off = model(**inputs, position_ids=torch.zeros_like(with_pos["position_ids"])).logits
+    assert not torch.allclose(ref, off, atol=1e-4)
+
+
 def test_method_hyper_parameters_come_from_their_yaml_only():
     from pebench_core.errors import UserError
     from unlearn.methods import REGISTRY, build_method

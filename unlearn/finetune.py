@@ -82,11 +82,13 @@ def finetune(model: str, data: str, split: str, out: str, seed: int = 0, setting
         "data": {"path": str(Path(data).resolve()),
                  **hashing.data_hashes(data, [f"splits/{setting or 'common'}/{split}.parquet"])},
         "config": cfg, "steps": trainer.state.global_step, "train_seconds": round(train_seconds, 1),
+        "speed": steps.speed(trainer),
         "scores": final, "curve": curve.curve if curve else [],
         "stop_reason": guard.stop_reason, "versions": common.versions(), "log_history": trainer.state.log_history,
     }
     _save(model, processor, model_dir, out_path, meta, overwrite)
-    steps.finish(work, cfg, out_path, f"{trainer.state.global_step} steps, {train_seconds:.0f}s training")
+    steps.finish(work, cfg, out_path, f"{trainer.state.global_step} steps, {train_seconds:.0f}s training; "
+                                      f"{steps.speed_line(meta['speed'])}")
     return meta
 
 
@@ -166,7 +168,9 @@ def _trainer(cfg, model, ds_meta, setting, split, encoder, seed, work, evals: _E
         curve = CurveCallback(evals.score, every, evals.sets(C.as_int(cfg, "eval.curve_rows", 160)), work / "curve.json")
         callbacks.append(curve)
     trainer = FinetuneTrainer(model=model, args=common.training_arguments(cfg, work, seed), train_dataset=train_ds,
-                              data_collator=Collator(encoder, flat_key="main", aux_labels=aux_labels), guard=guard,
+                              data_collator=Collator(encoder, flat_key="main", aux_labels=aux_labels,
+                                                     positions=bool(C.get(cfg, "speed.precompute_positions", True))),
+                              guard=guard,
                               callbacks=callbacks)
     return trainer, guard, curve
 

@@ -93,14 +93,16 @@ def run_unlearning(method: str, target: str, forget: str, model: str, data: str,
         method_params=meth.cfg, base_model={"path": str(model_dir.resolve()), **hashing.model_hash(model_dir)},
         data={"path": str(Path(data).resolve()), "forget_rows": len(f_rows), "retain_rows": len(r_rows or []),
               **hashing.data_hashes(data, [f"splits/{setting}/{sp}.parquet" for sp in splits])},
-        steps=trainer.state.global_step, train_seconds=round(train_seconds, 1), stop_reason=guard.stop_reason,
+        steps=trainer.state.global_step, train_seconds=round(train_seconds, 1), speed=steps.speed(trainer),
+        stop_reason=guard.stop_reason,
         versions=common.versions(),
         log_history=[h for h in trainer.state.log_history if "loss" in h or "forget_nll" in h],
     )
     _save_adapter(trainer.model, model_dir, out_path, meta, overwrite)
     last = meta.log_history[-1] if meta.log_history else {}
     brief = ", ".join(f"{k}={last[k]}" for k in ("forget_nll", "retain_nll", "retain_kl") if k in last)
-    steps.finish(work, cfg, out_path, f"{trainer.state.global_step} steps, {train_seconds:.0f}s; {brief}")
+    steps.finish(work, cfg, out_path, f"{trainer.state.global_step} steps, {train_seconds:.0f}s; {brief}; "
+                                      f"{steps.speed_line(meta.speed)}")
     return meta.to_dict()
 
 
@@ -156,7 +158,8 @@ def _trainer(cfg, peft_model, meth, encoder, f_rows, r_rows, alt_rows, seed, wor
     if meth.bgd.enabled and args.per_device_train_batch_size % 2:
         raise UserError(f"BGD needs an even train.batch_size (half person, half event rows), got {args.per_device_train_batch_size}")
     trainer = UnlearnTrainer(model=peft_model, args=args, train_dataset=train_ds, guard=guard, method=meth,
-                             data_collator=D.Collator(encoder, concept_ids=meth.needs_concept_ids),
+                             data_collator=D.Collator(encoder, concept_ids=meth.needs_concept_ids,
+                                                      positions=bool(C.get(cfg, "speed.precompute_positions", True))),
                              callbacks=steps.callbacks(guard, work))
     return trainer, guard
 

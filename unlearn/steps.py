@@ -54,9 +54,17 @@ def load_model(model_dir: Path, cfg: dict, bf16: bool):
 
 
 def callbacks(guard, work: Path) -> list:
-    from .trainers import GuardCallback, StatusFileCallback
+    from .trainers import GuardCallback, StatusFileCallback, StepTimer
 
-    return [GuardCallback(guard), StatusFileCallback(work / "status.json"), *common.test_hook_callbacks()]
+    return [GuardCallback(guard), StatusFileCallback(work / "status.json"), StepTimer(), *common.test_hook_callbacks()]
+
+
+def speed(trainer) -> dict:
+    """The run's seconds per step, device and peak GPU memory (StepTimer), for its metadata."""
+    from .trainers import StepTimer
+
+    timer = next((c for c in trainer.callback_handler.callbacks if isinstance(c, StepTimer)), None)
+    return timer.summary(trainer.model) if timer is not None else {}
 
 
 def train(trainer, ckpt: str | None) -> float | None:
@@ -72,3 +80,11 @@ def finish(work: Path, cfg: dict, out: Path, message: str) -> None:
     if not C.get(cfg, "train.keep_checkpoints", False):
         shutil.rmtree(work, ignore_errors=True)
     print(f"wrote {out} ({message})", flush=True)
+
+
+def speed_line(sp: dict) -> str:
+    """``speed`` as one line: what a person reads after a run (and scripts/gpu_smoke.sh greps)."""
+    if not sp or sp.get("seconds_per_step") is None:
+        return "speed: too few steps to time"
+    mem = f", peak GPU memory {sp['peak_gpu_memory_gib']:.2f} GiB" if "peak_gpu_memory_gib" in sp else ""
+    return f"speed: {sp['seconds_per_step']:.3f} s/step on {sp['device']}{mem}"

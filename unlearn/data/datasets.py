@@ -216,21 +216,26 @@ class Collator:
     (token ids of each row's target name, -1 padded) for SIU's masks."""
 
     def __init__(self, encoder: Encoder, concept_ids: bool = False, flat_key: str | None = None,
-                 aux_labels: dict[str, dict[str, int]] | None = None):
+                 aux_labels: dict[str, dict[str, int]] | None = None, positions: bool = False):
         self.encoder, self.concept_ids, self.flat_key = encoder, concept_ids, flat_key
+        self.positions = positions            # Qwen2-VL M-RoPE positions built here (encode.mrope_position_ids)
+        self._target_ids: dict[str, list[int]] = {}
         self.aux_labels = aux_labels or {}    # concept -> {person_id/event_id: class} (unlearn.trainers.aux_heads)
 
     def target_token_ids(self, target: str) -> list[int]:
-        tok = self.encoder.tokenizer
-        ids = set(tok(target, add_special_tokens=False)["input_ids"]) | set(tok(" " + target, add_special_tokens=False)["input_ids"])
-        return sorted(ids)
+        hit = self._target_ids.get(target)          # tokenised once per name, not once per row per step
+        if hit is None:
+            tok = self.encoder.tokenizer
+            ids = set(tok(target, add_special_tokens=False)["input_ids"]) | set(tok(" " + target, add_special_tokens=False)["input_ids"])
+            hit = self._target_ids[target] = sorted(ids)
+        return hit
 
     def __call__(self, items: list[dict]) -> dict:
         out = {}
         for name in items[0]:
             rows = [it[name][0] for it in items]
             raws = [it[name][1] for it in items]
-            batch = self.encoder.collate(rows, raws)
+            batch = self.encoder.collate(rows, raws, positions=self.positions)
             for concept, classes in self.aux_labels.items():
                 batch[f"aux_{concept}"] = torch.tensor([classes.get(r.meta.get(f"{concept}_id"), -100) for r in rows])
             if self.flat_key == name:

@@ -240,8 +240,11 @@ class Encoder:
             raise RuntimeError(f"fast {self.arch} encoding differs from the processor's; use data.fast_encoding=false")
 
     # ------------------------------------------------------------------ batches
-    def collate(self, rows: list[Encoded], raws: list | None = None, pad_side: str = "right") -> dict:
-        """Pad rows into a batch. ``raws``: the (augmented) raw images, one per row, in order."""
+    def collate(self, rows: list[Encoded], raws: list | None = None, pad_side: str = "right",
+                positions: bool = False) -> dict:
+        """Pad rows into a batch. ``raws``: the (augmented) raw images, one per row, in order.
+        ``positions`` (Qwen2-VL, training batches): add the M-RoPE ``position_ids`` (see
+        :func:`mrope_position_ids`); generation computes its own (it needs the model's rope deltas)."""
         if raws is None:
             raws = [self._images[r.image_key] for r in rows]
         if self.arch == "generic":
@@ -276,7 +279,26 @@ class Encoder:
         batch = {"input_ids": ids, "attention_mask": att, "labels": labels, **self.pixel_inputs(raws)}
         if self.arch == "qwen2_vl":
             batch["mm_token_type_ids"] = (ids == self.image_token_id).long()
+            if positions:
+                batch["position_ids"] = mrope_position_ids(batch, self._geom()[2])
         return batch
+
+
+def mrope_position_ids(batch: dict, merge_size: int) -> torch.Tensor:
+    """Qwen2-VL's 3-D rotary positions (3, B, T) of a CPU batch, by transformers' own
+    ``Qwen2VLModel.get_rope_index`` (it reads only the merge size). Inside the model this runs on the
+    model's device at every forward: a Python loop over rows and images with a host sync for each
+    (``.tolist()``, ``.item()``, boolean indexing) that leaves a GPU idle; here it runs once per batch
+    on the CPU, in the DataLoader workers when there are any. Equal to the model's own (tested)."""
+    from types import SimpleNamespace
+
+    from transformers.models.qwen2_vl.modeling_qwen2_vl import Qwen2VLModel
+
+    shim = SimpleNamespace(config=SimpleNamespace(vision_config=SimpleNamespace(spatial_merge_size=merge_size)))
+    shim.get_vision_position_ids = lambda *a, **kw: Qwen2VLModel.get_vision_position_ids(shim, *a, **kw)
+    pos, _ = Qwen2VLModel.get_rope_index(shim, batch["input_ids"], mm_token_type_ids=batch["mm_token_type_ids"],
+                                        image_grid_thw=batch["image_grid_thw"], attention_mask=batch["attention_mask"])
+    return pos
 
 
 def _to_pil(raw):

@@ -53,3 +53,29 @@ class StatusFileCallback(TrainerCallback):
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.path.write_text(json.dumps({"step": state.global_step, "max_steps": state.max_steps,
                                          "logs": logs or {}, "time": time.time()}, indent=1))
+
+
+class StepTimer(TrainerCallback):
+    """Wall time per optimizer step (median after ``warmup`` steps: the first ones compile kernels,
+    encode rows and fill caches) and, on a GPU, the peak memory the run allocated; written to the
+    run's metadata as ``speed`` (what scripts/gpu_smoke.sh prints)."""
+
+    def __init__(self, warmup: int = 2):
+        self.warmup = warmup
+        self.ends: list[float] = []
+
+    def on_step_end(self, args, state, control, **kw):
+        self.ends.append(time.perf_counter())
+
+    def summary(self, model=None) -> dict:
+        import statistics
+
+        import torch
+
+        gaps = [b - a for a, b in zip(self.ends, self.ends[1:])][max(0, self.warmup - 1):]
+        out = {"seconds_per_step": round(statistics.median(gaps), 4) if gaps else None, "timed_steps": len(gaps)}
+        dev = next((p.device for p in model.parameters()), None) if model is not None else None
+        out["device"] = str(dev) if dev is not None else None
+        if dev is not None and dev.type == "cuda":
+            out["peak_gpu_memory_gib"] = round(torch.cuda.max_memory_allocated(dev) / 2**30, 3)
+        return out
