@@ -48,18 +48,18 @@ def _study(args) -> int:
     cfg = SC.load(args.config, overrides)
     root = Path(args.out or Path("runs") / cfg.source.stem).expanduser().resolve()
     _check_folder(root)
-    if cfg.device == "cpu":
-        os.environ["CUDA_VISIBLE_DEVICES"] = ""      # every stage (a child process) on the CPU, GPU or not
-    print(f"study device: {cfg.device}", flush=True)
     stages = P.resolve(root, plan.plan(cfg, root))
     if args.dry_run:
-        print(f"study {cfg.source} -> {root}: {len(stages)} stages, {sum(s.done for s in stages)} done")
+        print(f"study {cfg.source} -> {root}: {len(stages)} stages, {sum(s.done for s in stages)} done, device {cfg.device}")
         P.print_plan(stages)
         return 0
     root.mkdir(parents=True, exist_ok=True)
     from pebench_core import config as C
 
     atomic_write_text(root / CONFIG_COPY, C.to_yaml(cfg.raw))
+    if cfg.device == "cpu":
+        os.environ["CUDA_VISIBLE_DEVICES"] = ""      # every stage (a child process) on the CPU, GPU or not
+    print(f"study device: {cfg.device}", flush=True)
     t0 = time.time()
     executors.run(root, stages, args.executor, plan.widths())
     report = plan.layout(root)["report"]
