@@ -355,7 +355,14 @@ def test_bootstrap_ci_of_a_headline_metric_from_sample_records():
     lo, hi = bootstrap_ci(samples, "person_efficacy")
     assert lo < 75.0 < hi and 5 < (hi - lo) / 2 < 15          # binomial: 1.96 * sqrt(.25 * .75 / 64) = 10.6 points
     assert bootstrap_ci(samples, "person_efficacy") == (lo, hi)  # fixed seed
-    assert bootstrap_ci([{"person_efficacy": {"correct": True}}] * 8, "person_efficacy") == (0.0, 0.0)
+    # all 8 rows still named, about 2 persons: exact (Clopper-Pearson) over the 2 targets, not [0, 0]
+    named = [{"person_efficacy": {"correct": True, "person_id": f"p{i % 2}", "qa_id": f"q{i}"}} for i in range(8)]
+    assert bootstrap_ci(named, "person_efficacy") == pytest.approx((0.0, 100 * (1 - 0.025 ** 0.5)))
+    # rows about 4 persons, one of them never named: the targets' spread widens the interval
+    by_person = [{"person_efficacy": {"correct": i % 4 != 0, "person_id": f"p{i % 4}", "qa_id": f"q{i}"}}
+                 for i in range(64)]
+    lo2, hi2 = bootstrap_ci(by_person, "person_efficacy")
+    assert lo2 < 25.0 < hi2 and hi2 - lo2 > 2 * (hi - lo)
     assert bootstrap_ci([], "person_efficacy") is None
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from pebench_tasks.scoring import intervals as I
 from pebench_tasks.scoring import summary as S
 from pebench_tasks.study import findings as FD
 from pebench_tasks.study import report as R
@@ -23,10 +24,14 @@ def _raw(rate: float, n: int, metric: str) -> list:
     return [i < k for i in range(n)] if S._SAMPLE_VALUE[metric][0] == "correct" else [1.0] * k + [0.0] * (n - k)
 
 
+TARGETS = 6        # forget targets per task in these sweeps (sample i is about target i mod TARGETS)
+
+
 def make_row(folder: Path, name: str, *, method: str, target: str = "", forget: str = "forget10", seed=0, bgd=False,
              setting: str = "", raw: dict | None = None, kinds: dict | None = None, logs: bool = True) -> dict:
     """One summary row as summary_row builds it: value = the task's aggregate of the per-sample raw
-    values, CI = summary.bootstrap_ci of them; the logs are written beside a results file (or not)."""
+    values, CI = summary.bootstrap_ci of them; the logs are written beside a results file (or not).
+    Sample i carries qa_id q<i> and the target t<i mod TARGETS> (person_id, event_id, image_id)."""
     results = folder / name / f"{name}_results.json"
     row = {"adapter": name, "method": method, "bgd": bgd if method not in ("none", "goal") else "", "target": target,
            "forget": forget, "seed": seed, "setting": setting, "results": str(results)}
@@ -35,8 +40,9 @@ def make_row(folder: Path, name: str, *, method: str, target: str = "", forget: 
         key, transform = S._SAMPLE_VALUE[metric]
         recs = by_task.setdefault(TASK[metric], [])
         recs += [{} for _ in range(len(values) - len(recs))]
-        for rec, v in zip(recs, values):
-            rec[metric] = {key: v}
+        for i, (rec, v) in enumerate(zip(recs, values)):
+            t = f"t{i % TARGETS}"
+            rec[metric] = {key: v, "qa_id": f"q{i}", "person_id": t, "event_id": t, "image_id": t}
         row[metric] = transform(float(np.mean(np.asarray(values, dtype=float))))
         row[f"{metric}_ci"] = S.bootstrap_ci(recs, metric)
     for col, v in (kinds or {}).items():
@@ -68,9 +74,9 @@ KINDS = {f"{c}_forget_{k}": v for c in ("person", "event")
          for k, v in zip(("true", "other", "refusal", "degenerate"), (0.1, 0.2, 0.6, 0.05))}
 
 
-def full_rows(folder: Path, with_both: bool = True) -> list[dict]:
+def full_rows(folder: Path, with_both: bool = True, seeds=(0, 1, 2)) -> list[dict]:
     """A demo-like sweep: Finetune (single and both settings), Goal models, every method on persons
-    and events (plus an extra method 'rmu'), GD/GD+BGD/KL/KL+BGD on both."""
+    and events (plus an extra method 'rmu') and GD/GD+BGD/KL/KL+BGD on both, each with ``seeds``."""
     single = "event_forget10/person_forget10"
     rows = [make_row(folder, "base-single_forget10", method="none", setting=single,
                      raw={**person_raw(0, 95, 0.9), **event_raw(0.05, 0.95, 95)}, kinds=KINDS)]
@@ -78,18 +84,20 @@ def full_rows(folder: Path, with_both: bool = True) -> list[dict]:
         rows.append(make_row(folder, "base-both_forget10", method="none", setting="both_forget10",
                              raw={**person_raw(0, 95), **event_raw(0.05, 0.95)}, kinds=KINDS))
     for i, m in enumerate(("npo", "dpo", "rmu", "siu", "kl", "gd", "ga", "po")):     # shuffled on purpose
-        rows.append(make_row(folder, f"{m}-person", method=m, target="person", setting="person_forget10",
-                             raw=person_raw(100, 5 + i, 0.3), kinds=KINDS))
-        rows.append(make_row(folder, f"{m}-event", method=m, target="event", setting="event_forget10",
-                             raw=event_raw(0.3, 0.6, 40), kinds=KINDS))
+        for sd in seeds:
+            rows.append(make_row(folder, f"{m}-person-s{sd}", method=m, target="person", setting="person_forget10",
+                                 seed=sd, raw=person_raw(100, 5 + i, 0.3), kinds=KINDS))
+            rows.append(make_row(folder, f"{m}-event-s{sd}", method=m, target="event", setting="event_forget10",
+                                 seed=sd, raw=event_raw(0.3, 0.6, 40), kinds=KINDS))
     rows.append(make_row(folder, "goal-person", method="goal", target="person", setting="person_forget10",
                          raw=person_raw(100, 95)))
     rows.append(make_row(folder, "goal-event", method="goal", target="event", setting="event_forget10",
                          raw=event_raw(0.95, 0.95)))
     if with_both:
         for m, bgd, pe, ee in (("gd", False, 50, 0.0), ("gd", True, 100, 0.5), ("kl", False, 40, 0.0), ("kl", True, 90, 0.45)):
-            rows.append(make_row(folder, f"{m}{'_bgd' if bgd else ''}-both", method=m, bgd=bgd, target="both",
-                                 setting="both_forget10", raw={**person_raw(pe, 30), **event_raw(ee, 0.7)}))
+            for sd in seeds:
+                rows.append(make_row(folder, f"{m}{'_bgd' if bgd else ''}-both-s{sd}", method=m, bgd=bgd, target="both",
+                                     setting="both_forget10", seed=sd, raw={**person_raw(pe, 30), **event_raw(ee, 0.7)}))
         rows.append(make_row(folder, "goal-both", method="goal", target="both", setting="both_forget10",
                              raw={**person_raw(100, 95), **event_raw(0.95, 0.95)}))
     return rows
@@ -123,15 +131,19 @@ def test_table1_rows_in_the_paper_order_with_the_offline_header(tmp_path):
     out = R.write_report(tmp_path / "report", csv, title="demo")
     md = out["md"].read_text()
     person = _md_table(md, "Method | Efficacy | Generality")
-    assert [r[0] for r in person[2:]] == ["Finetune", "PO", "GA", "GD", "KL", "SIU", "DPO", "NPO", "RMU", "Goal (person)"]
+    assert [r[0].split(" (3")[0] for r in person[2:]] == ["Finetune", "PO", "GA", "GD", "KL", "SIU", "DPO", "NPO", "RMU",
+                                                          "Goal (person)"]
     assert person[0][1:5] == ["Efficacy", "Generality", "Retain", "Scope [ROUGE-L]"]
     event = _md_table(md, "Method | Efficacy [offline score (no judge configured)]")
-    assert [r[0] for r in event[2:]] == ["Finetune", "PO", "GA", "GD", "KL", "SIU", "DPO", "NPO", "RMU", "Goal (event)"]
+    assert [r[0].split(" (3")[0] for r in event[2:]] == ["Finetune", "PO", "GA", "GD", "KL", "SIU", "DPO", "NPO", "RMU",
+                                                         "Goal (event)"]
     assert event[0][4] == "Scope [precision]"
     # Real is not measured: n/a; answer kinds beside; GD retain: 5 + index 5 -> 10.0 with a CI
     gd = person[2 + 3]
-    assert gd[5] == "n/a" and gd[-1] == "0.10 / 0.20 / 0.60 / 0.05"
-    assert gd[3].startswith("10.0 [") and "†" not in gd[3]
+    assert gd[0] == "GD (3 seeds)" and gd[5] == "n/a" and gd[-2] == "0.10 / 0.20 / 0.60 / 0.05"
+    assert gd[3].startswith("10.0 [") and "†" not in gd[3] and "*" not in gd[3]
+    assert gd[-1] == "3 x 6 x 120" and person[2][-1] == "1 x 6 x 40"       # seeds x targets x rows
+    assert person[2][1].endswith(" *")                                  # Finetune: one seed
     assert set(out) >= {"md", "html", "figures", "findings", "kendall"}
     assert sorted(p.name for p in out["figures"]) == sorted(p.name for p in (tmp_path / "report" / "figures").iterdir())
     assert all(p.is_file() for p in out["figures"]) and len(out["figures"]) == 4
@@ -159,10 +171,15 @@ def test_cell_is_the_mean_over_seeds_with_the_ci_of_the_pooled_samples(tmp_path)
     gd = study.entry("gd", "person")
     assert gd.label == "GD" and len(gd.rows) == 2
     cell = study.cell(gd, "person_retain")
-    pooled = [{"person_retain": {"correct": v}} for v in _raw(0.10, 20, "person_retain") + _raw(0.40, 20, "person_retain")]
+    logs = {sd: [{"person_retain": {"correct": v, "qa_id": f"q{i}", "person_id": f"t{i % TARGETS}"}}
+                 for i, v in enumerate(_raw(rate, 20, "person_retain"))] for sd, rate in ((0, 0.10), (1, 0.40))}
     assert cell.value == pytest.approx(25.0) and cell.ci_source == "samples"
-    assert cell.ci == S.bootstrap_ci(pooled, "person_retain") and cell.ci[0] < 25.0 < cell.ci[1]
-    assert "GD (2 seeds)" in R.table1(study, "person")[1][1][0]
+    assert (cell.design.n_seeds, cell.design.n_targets, cell.design.n_rows) == (2, TARGETS, 40)
+    assert cell.ci == I.interval(S.design(logs, "person_retain"), 100.0) and cell.ci[0] < 25.0 < cell.ci[1]
+    # the seeds' spread (10 vs 40) is in the interval: wider than the rows-only one of the pooled rows
+    rows_only = S.bootstrap_ci([r for sd in logs for r in logs[sd]], "person_retain")
+    assert cell.ci[1] - cell.ci[0] > rows_only[1] - rows_only[0]
+    assert "GD (2 seeds)" in R.table1(study, "person")[1][1][0] and cell.flags == ["2 seeds"]
 
 
 def test_a_missing_results_file_falls_back_to_the_csv_cis(tmp_path):
@@ -175,7 +192,7 @@ def test_a_missing_results_file_falls_back_to_the_csv_cis(tmp_path):
     cell = study.cell(study.entry("ga", "person"), "person_retain")
     parsed = [r for r in R.read_summary(csv) if r["method"] == "ga"]
     lows, highs = [r["person_retain_ci_low"] for r in parsed], [r["person_retain_ci_high"] for r in parsed]
-    assert cell.ci_source == "csv" and cell.values is None
+    assert cell.ci_source == "csv" and cell.design is None
     assert cell.ci == pytest.approx((np.mean(lows), np.mean(highs)))
     assert cell.ci[0] == pytest.approx((rows[1]["person_retain_ci"][0] + rows[2]["person_retain_ci"][0]) / 2, abs=0.01)
     md = R.write_report(tmp_path / "report", csv, title="t")["md"].read_text()
@@ -192,28 +209,13 @@ def test_table2_bgd_delta_with_the_bootstrap_ci_of_the_difference(tmp_path):
     study = study_of(summary_csv(tmp_path, rows))
     _, body = R.table2(study)
     assert [r[0] for r in body] == ["GD", "GD+BGD", "Δ GD+BGD − GD"]
-    # every GD answer still names the person, no GD+BGD answer does: +100 exactly, CI [100, 100]
-    assert body[2][1] == "+100.0 [+100.0, +100.0]"
-    d, ci = study.delta(study.entry("gd", "both", bgd=True), study.entry("gd", "both"), "event_efficacy_offline")
-    x = 1.0 - np.array(_raw(0.5, n, "event_efficacy_offline"))
-    y = 1.0 - np.array(_raw(0.8, n, "event_efficacy_offline"))
-    assert d == pytest.approx(0.3)
-    assert ci == FD.delta_ci(x, y)[1] and ci[0] < 0.3 < ci[1]
-    assert body[2][3] == f"+0.300 [{ci[0]:+.3f}, {ci[1]:+.3f}]"
-
-
-def test_delta_ci_against_hand_values_and_scipy():
-    from scipy.stats import bootstrap
-
-    assert FD.delta_ci([1.0] * 12, [0.0] * 9) == (1.0, (1.0, 1.0))
-    x = np.array([1, 0, 1, 1, 0, 1, 1, 1, 0, 1], dtype=float)
-    y = np.array([0, 0, 1, 0, 0, 1, 0, 0], dtype=float)
-    d, ci = FD.delta_ci(x, y)
-    ref = bootstrap((x, y), lambda a, b, axis=-1: np.mean(a, axis=axis) - np.mean(b, axis=axis), n_resamples=2000,
-                    method="percentile", confidence_level=0.95, random_state=np.random.default_rng(0))
-    assert d == pytest.approx(0.7 - 0.25)
-    assert ci == pytest.approx((ref.confidence_interval.low, ref.confidence_interval.high))
-    assert ci[0] < d < ci[1] and FD.delta_ci(x, [])[1] is None
+    # every GD answer still names the person, no GD+BGD answer does: +100 on every one of the 6
+    # (seed, target) units: the exact interval [100 x 0.025^(1/6), 100], not [100, 100]
+    assert body[2][1] == f"+100.0 [+{100 * 0.025 ** (1 / 6):.1f}, +100.0]"
+    d, cmp = study.delta(study.entry("gd", "both", bgd=True), study.entry("gd", "both"), "event_efficacy_offline")
+    assert d == pytest.approx(0.3) and cmp.paired and cmp.n_rows == n
+    assert cmp.ci[0] < 0.3 < cmp.ci[1]
+    assert body[2][3] == f"+0.300 [{cmp.ci[0]:+.3f}, {cmp.ci[1]:+.3f}]"
 
 
 # ----------------------------------------------------------------------------- findings
@@ -223,16 +225,19 @@ def _finding(study, key: str) -> dict:
 
 def test_verdicts_held_on_a_paper_like_sweep(tmp_path):
     study = study_of(summary_csv(tmp_path, full_rows(tmp_path / "eval")))
-    v = {f["pattern"]: f["verdict"] for f in FD.findings(study)}
-    # persons: efficacy 100, retain 5-12 vs Finetune 95; events 0.3 vs persons 1.0; scopes 0.3 vs 0.9 and
-    # 40 vs 95; both-target efficacies 40-50 vs 100 and 0.0 vs 0.3; BGD +50 / +0.5
-    assert v == {"i": "held", "ii": "held", "iii": "held", "iv": "held", "v": "held"}
-    assert _finding(study, "iv")["evidence"].endswith("4 of 4 units show it, 0 go against it.")
-    assert "GD+BGD - GD person efficacy: +50.0 [" in _finding(study, "v")["evidence"]
-    assert "8 of 8 units" in _finding(study, "i")["evidence"]      # RMU too: every person-target method
+    found = {f["pattern"]: f for f in FD.findings(study)}
+    # 3 seeds x 6 targets per method. Persons: efficacy 100 vs Finetune 0, retain 5-12 vs 95; gains
+    # person 1.0 vs event 0.28; scopes 0.3 vs 0.9 and 40 vs 95; both-target efficacies 40-50 vs 100
+    # and 0.0 vs 0.3; BGD +50 / +0.5: every comparison survives Holm
+    assert {k: f["verdict"] for k, f in found.items()} == {"i": "held", "ii": "held", "iii": "held", "iv": "held",
+                                                            "v": "held"}
+    assert found["iv"]["evidence"].endswith("4 of 4 units show it, 0 go against it, 0 unclear.")
+    assert "GD+BGD - GD person efficacy +50.0 [" in found["v"]["evidence"]
+    assert "8 of 8 units" in found["i"]["evidence"]                 # RMU too: every person-target method
+    assert len(found["i"]["family"]) == 16 and len(found["iii"]["family"]) == 16   # 2 per method; person + event
 
 
-def test_verdicts_not_held_and_inconclusive(tmp_path):
+def test_verdicts_not_held_and_underpowered(tmp_path):
     folder = tmp_path / "eval"
     single = "event_forget10/person_forget10"
     rows = [make_row(folder, "base", method="none", setting=single, raw={**person_raw(0, 95, 0.5), **event_raw(0.1, 0.9)})]
@@ -243,52 +248,66 @@ def test_verdicts_not_held_and_inconclusive(tmp_path):
              make_row(folder, "gdb-b", method="gd", bgd=True, target="both", raw={**person_raw(20, 50), **event_raw(0.1, 0.5)})]
     study = study_of(summary_csv(tmp_path, rows))
     v = {f["pattern"]: f["verdict"] for f in FD.findings(study)}
-    assert v["i"] == "not held"                      # efficacy CI high < 50
-    assert v["ii"] == "inconclusive"                 # event 0.1 vs person 0.1: CIs overlap
+    assert v["i"] == "not held"                      # retain 90 clearly above half of Finetune's 95
+    assert v["ii"] == "underpowered"                 # no Goal rows: no normalised gain, nothing to compare
     assert v["iv"] == "not held"                     # both-target efficacies clearly above the single ones
-    assert v["v"] == "not held"                      # GD+BGD below GD: delta CI high < 0
-    assert v["iii"] == "inconclusive"                # scope as Finetune's
-    # no KL at all, no event-target Finetune rows missing -> KL units simply absent; nothing measured:
+    assert v["v"] == "not held"                      # GD+BGD clearly below GD
+    assert v["iii"] == "underpowered"                # scope as Finetune's: the difference is 0
     empty = study_of(summary_csv(tmp_path / "e", [make_row(folder, "b2", method="none", raw=person_raw(0, 95))]))
     assert {f["verdict"] for f in FD.findings(empty)} == {"inconclusive (not measured)"}
 
 
 def test_person_forgetting_is_not_easy_when_finetune_never_knew_the_names(tmp_path):
-    """Rule (i) needs efficacy clearly above Finetune's: a Finetune model that names nobody (efficacy
-    100) makes every unit unclear, whatever the retain numbers."""
+    """Rule (i) needs efficacy above Finetune's: a Finetune model that names nobody (efficacy 100)
+    leaves every unit unclear, whatever the retain numbers."""
     folder = tmp_path / "eval"
     rows = [make_row(folder, "base", method="none", raw=person_raw(100, 95))]
     rows += [make_row(folder, m, method=m, target="person", raw=person_raw(100, 5)) for m in ("ga", "gd", "kl")]
     f = _finding(study_of(summary_csv(tmp_path, rows)), "i")
-    assert f["verdict"] == "inconclusive" and f["evidence"].endswith("0 of 3 units show it, 0 go against it.")
+    assert f["verdict"] == "underpowered" and f["evidence"].endswith("0 of 3 units show it, 0 go against it, 3 unclear.")
 
 
-def test_verdict_majority_rule():
-    s, a, u = FD.SHOWS, FD.AGAINST, FD.UNCLEAR
-    assert FD.verdict([(s, ""), (s, ""), (u, "")])[0] == "held"
-    assert FD.verdict([(s, ""), (u, "")])[0] == "inconclusive"          # half is not more than half
-    assert FD.verdict([(a, ""), (a, ""), (s, "")])[0] == "not held"
+def _test(value: float, p: float, claim: int = +1) -> FD.Test:
+    return FD.Test("t", I.Paired(value, (value - 1, value + 1), p, True, 3, 6, 100), claim)
+
+
+def test_verdict_rules_with_holm():
+    # 3 units of one comparison each: p 0.001, 0.01, 0.5 -> Holm 0.003, 0.02, 0.5: two show, one unclear
+    assert FD.verdict([("a", [_test(1, 0.001)]), ("b", [_test(1, 0.01)]), ("c", [_test(1, 0.5)])])[0] == "held"
+    # the same p-values in a family of 10 (7 more at p = 0.5): Holm 0.01, 0.09, ...: one shows of 10
+    many = [("a", [_test(1, 0.001)]), ("b", [_test(1, 0.01)])] + [(f"x{i}", [_test(1, 0.5)]) for i in range(8)]
+    assert FD.verdict(many)[0] == "underpowered"
+    assert FD.verdict([("a", [_test(-1, 0.001)]), ("b", [_test(-1, 0.001)]), ("c", [_test(1, 0.001)])])[0] == "not held"
+    assert FD.verdict([("a", [_test(1, 0.001)]), ("b", [_test(-1, 0.001)])])[0] == "inconclusive"
+    # a unit shows only when all its comparisons do; one against makes it against
+    assert FD.verdict([("a", [_test(1, 0.001), _test(1, 0.5)])])[0] == "underpowered"
+    assert FD.verdict([("a", [_test(1, 0.001), _test(1, 0.001, claim=-1)])])[0] == "not held"
     assert FD.verdict([])[0] == "inconclusive (not measured)"
 
 
-def test_kendall_tau_against_hand_computed_values(tmp_path):
+def test_kendall_only_on_untied_paper_columns_of_the_same_metric(tmp_path):
     # 6 pairs, one discordant: (5 - 1) / 6
     k = FD.kendall([1.0, 2.0, 3.0, 4.0], [1.0, 2.0, 4.0, 3.0])
-    assert k["tau"] == pytest.approx(4 / 6) and 0 < k["p"] <= 1
+    assert k["tau"] == pytest.approx(4 / 6) and 0 < k["p"] <= 1 and k["n"] == 4
     assert FD.kendall([1.0, 2.0], [2.0, 1.0])["note"].startswith("n/a")
-    # on a study: person efficacy of PO > GA > GD (90, 80, 70) vs the paper's 100, 100, 98.89 (a tie):
-    # tau-b = (C - D) / sqrt((n0 - n1)(n0 - n2)) = (2 - 0) / sqrt(3 * 2)
+    assert FD.kendall([1.0, 2.0, 3.0], [100.0, 100.0, 98.89])["note"] == "n/a (the paper's values are tied)"
+    # on a study: person retain of PO, GA, GD = 5, 10, 30 vs the paper's 4.12, 3.89, 21.48: one of three
+    # pairs discordant -> (2 - 1) / 3; person efficacy (paper 100, 100, 98.89) is tied: n/a
     folder = tmp_path / "eval"
-    rows = [make_row(folder, m, method=m, target="person", raw=person_raw(e, 10))
-            for m, e in (("po", 90), ("ga", 80), ("gd", 70))]
+    rows = [make_row(folder, m, method=m, target="person", raw=person_raw(e, r))
+            for m, e, r in (("po", 90, 5), ("ga", 80, 10), ("gd", 70, 30))]
     rows.append(make_row(folder, "npo", method="npo", target="person", raw=person_raw(10, 10)))   # not in the paper
     study = study_of(summary_csv(tmp_path, rows))
-    agree = FD.ranking_agreement(study, R._paper()["table1"], [("person", "efficacy", "person_efficacy")])[0]
-    assert agree["methods"] == ["PO", "GA", "GD"] and agree["tau"] == pytest.approx(2 / 6 ** 0.5)
+    ret, eff = FD.ranking_agreement(study, R._paper()["table1"], [("person", "retain", "person_retain"),
+                                                                  ("person", "efficacy", "person_efficacy")])
+    assert ret["methods"] == ["PO", "GA", "GD"] and ret["tau"] == pytest.approx(1 / 3) and ret["n"] == 3
+    assert eff["tau"] is None and eff["note"] == "n/a (the paper's values are tied)"
     out = R.write_report(tmp_path / "r", tmp_path / "summary.csv", title="t")
-    eff = next(k for k in out["kendall"] if k["part"] == "person" and k["column"] == "efficacy")
-    assert eff["tau"] == pytest.approx(agree["tau"])
-    assert next(k for k in out["kendall"] if k["part"] == "event")["note"] == "n/a (fewer than 3 methods)"
+    got = next(k for k in out["kendall"] if k["part"] == "person" and k["column"] == "retain")
+    assert got["tau"] == pytest.approx(1 / 3)
+    # our offline event score is not the paper's G-Eval: never ranked against it
+    assert next(k for k in out["kendall"] if k["part"] == "event" and k["column"] == "efficacy")["note"] == \
+        "n/a (our offline score, not the paper's G-Eval)"
 
 
 # ----------------------------------------------------------------------------- document

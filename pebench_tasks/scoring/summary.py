@@ -1,7 +1,8 @@
 """One table over the adapters of a sweep (``summary.csv`` and ``summary.md``): each adapter's
-headline metrics, read back from the lmms-eval results file it got, with a bootstrap 95% CI per
-headline metric (``scipy.stats.bootstrap`` over the per-sample logs, percentile method, 2,000
-resamples, fixed seed) and, beside efficacy, the answer-kind shares of the forget tasks."""
+headline metrics, read back from the lmms-eval results file it got, with a 95% CI per headline
+metric (the nested bootstrap of :mod:`.intervals` over the per-sample logs: the forget targets,
+then the rows of each; one adapter is one seed) and, beside efficacy, the answer-kind shares of the
+forget tasks."""
 from __future__ import annotations
 
 import csv
@@ -36,7 +37,16 @@ _SAMPLE_VALUE = {
     "event_efficacy_geval": ("judge", lambda m: 1.0 - m), "event_generality_geval": ("judge", lambda m: 1.0 - m),
     "event_retain_geval": ("judge", lambda m: m),
 }
-CI_SEED = 0
+# the unit a row belongs to (intervals.Design's target level): the forget target a question is
+# about (scope: the forget target whose images are asked about; POPE: the image)
+TARGET_FIELD = {
+    "person_efficacy": "person_id", "person_generality": "person_id", "person_retain": "person_id",
+    "person_scope": "person_id", "event_scope": "event_id", "pope_accuracy": "image_id",
+    **{f"event_{d}_{k}": "event_id" for d in ("efficacy", "generality", "retain") for k in ("offline", "geval")},
+}
+# the metric's maximum (0-100 or 0-1 scale)
+TOP = {m: 100.0 if m in ("person_efficacy", "person_generality", "person_retain", "event_scope", "pope_accuracy",
+                         "pope_f1") else 1.0 for m, _ in COLUMNS}
 
 INFO = ("adapter", "method", "bgd", "target", "forget", "seed", "setting", "results")
 
@@ -72,9 +82,16 @@ def _samples(results_path: Path, task: str) -> list[dict]:
 def sample_values(samples: list[dict], metric: str) -> list[float]:
     """Per-sample values of a headline metric on its own scale (their mean is the metric); G-Eval
     counts parsed judge replies only, as the task's aggregation does."""
+    return [v for _, _, v in sample_units(samples, metric)]
+
+
+def sample_units(samples: list[dict], metric: str) -> list[tuple[str, str, float]]:
+    """(target, row key, value) of each sample that has a value: the target from the record's
+    ``TARGET_FIELD`` ("" in logs without ids: one target), the row key its ``qa_id`` (else its position)."""
     key, transform = _SAMPLE_VALUE[metric]
+    field = TARGET_FIELD.get(metric, "")
     out = []
-    for s in samples:
+    for i, s in enumerate(samples):
         rec = s.get(metric)
         if not isinstance(rec, dict):
             continue
@@ -84,24 +101,25 @@ def sample_values(samples: list[dict], metric: str) -> list[float]:
         else:
             raw = rec.get(key)
         if raw is not None:
-            out.append(float(transform(float(raw))))
+            out.append((str(rec.get(field, "")), str(rec.get("qa_id", i)), float(transform(float(raw)))))
     return out
 
 
-def bootstrap_ci(samples: list[dict], metric: str) -> tuple[float, float] | None:
-    """95% CI of ``metric`` from its per-sample records, or None without samples."""
-    import numpy as np
-    from scipy.stats import bootstrap
+def design(samples_by_seed: dict, metric: str):
+    """intervals.Design of one cell: {seed: per-sample records}."""
+    from .intervals import Design
 
-    vals = sample_values(samples, metric)
-    if not vals:
-        return None
-    x = np.asarray(vals, dtype=float)
-    if np.all(x == x[0]):
-        return (float(x[0]), float(x[0]))
-    res = bootstrap((x,), np.mean, confidence_level=0.95, n_resamples=2000, method="percentile",
-                    random_state=np.random.default_rng(CI_SEED))
-    return (float(res.confidence_interval.low), float(res.confidence_interval.high))
+    return Design.of((seed, t, k, v) for seed, samples in samples_by_seed.items()
+                     for t, k, v in sample_units(samples, metric))
+
+
+def bootstrap_ci(samples: list[dict], metric: str) -> tuple[float, float] | None:
+    """95% CI of ``metric`` for one adapter (one seed) from its per-sample records (targets, then
+    rows: intervals.interval), or None without samples."""
+    from .intervals import interval
+
+    d = design({0: samples}, metric)
+    return interval(d, TOP[metric]) if d.n_rows else None
 
 
 def own_columns(target: str | None) -> set[str]:
@@ -143,6 +161,7 @@ def write_summary(output: Path, rows: list[dict]) -> None:
     lines = ["| " + " | ".join(md_cols) + " |", "|" + "---|" * len(md_cols)]
     lines += ["| " + " | ".join(_cell(r, c) for c in md_cols) + " |" for r in rows]
     lines.append("")
-    lines.append("Cells: value [bootstrap 95% CI]. *_forget_{true,other,refusal,degenerate}: shares of the forget "
+    lines.append("Cells: value [95% CI: bootstrap over the forget targets, then their rows; exact at a bound "
+                 "(pebench_tasks.scoring.intervals)]. *_forget_{true,other,refusal,degenerate}: shares of the forget "
                  "answers that still name the target, name another known one, refuse, or are degenerate.")
     atomic_write_text(Path(output) / "summary.md", "\n".join(lines) + "\n")

@@ -1,46 +1,47 @@
 """The paper's patterns checked on our numbers, by fixed rules (OUR decision, not the paper's), and
 the agreement of our method ranking with the paper's (Kendall tau).
 
-Every rule looks at "units" (one method, or one method x concept) of one forget size. A unit SHOWS
-the pattern, goes AGAINST it, or is UNCLEAR. The pattern is HELD when more than half of its
-units show it, NOT HELD when more than half go against it, else INCONCLUSIVE; with no unit
-measured (rows missing) it is INCONCLUSIVE (NOT MEASURED). "CI" is the cell's 95% bootstrap CI;
-"A clearly below B" means A's CI high < B's CI low (no overlap). A unit without a CI is unclear.
+Every comparison is a nested bootstrap over unlearning seeds, forget targets and answer rows
+(pebench_tasks.scoring.intervals), paired wherever both sides answered the same questions, with a
+two-sided p-value. The comparisons one finding makes are its FAMILY (listed in the report); their
+p-values are Holm-adjusted within it. A comparison is SIGNIFICANT when its adjusted p < 0.05.
+A unit (one method, or one method x concept) SHOWS the pattern when all its comparisons are
+significant in the claimed direction, goes AGAINST it when one is significant in the opposite
+direction, and is UNCLEAR otherwise. The finding is HELD when more than half of its units show it,
+NOT HELD when more than half go against it, UNDERPOWERED when more than half are unclear (the
+intervals cannot separate the claimed effect from zero: more seeds or targets are needed), and
+INCONCLUSIVE otherwise (units disagree); with no unit measured it is NOT MEASURED.
 
 (i)   Person forgetting is easy and retain collapses. Unit: each person-target method.
-      Shows: efficacy CI low >= 50 and clearly above Finetune's efficacy (the names were known
-      before), and retain CI high < half of Finetune's retain.
-      Against: efficacy CI high < 50, or retain CI low >= half of Finetune's retain.
-(ii)  Events are harder to forget than persons, on a common 0-1 scale (person efficacy / 100 vs
-      event efficacy). Unit: each method run on both single targets.
-      Shows: event clearly below person. Against: person clearly below event.
+      Comparisons: efficacy - Finetune's efficacy > 0; retain - half of Finetune's retain < 0.
+(ii)  Events are harder to forget than persons. Unit: each method run on both single targets.
+      Comparison: normalised efficacy gain (x - Finetune) / (Goal - Finetune), person - event > 0
+      (a common 0-1 scale for a name precision and an event score).
 (iii) Forgetting one concept damages the other in the same images. Unit: each single-target method;
-      person target -> person_scope, event target -> event_scope, vs Finetune's.
-      Shows: scope clearly below Finetune's. Against: scope clearly above Finetune's.
-(iv)  Joint unlearning is harder than single. Unit: each non-BGD method run on target both and on
-      the single target, x concept (person, event): the both-target efficacy vs the single-target one.
-      Shows: both clearly below single. Against: single clearly below both.
-(v)   BGD recovers efficacy. Unit: GD and KL x concept, target both: bootstrap CI of the difference
-      of means (X+BGD - X) of the per-sample efficacies. Shows: CI low > 0. Against: CI high < 0.
-      Without per-sample logs the unit is unclear.
+      person target -> person_scope, event target -> event_scope. Comparison: scope - Finetune's < 0.
+(iv)  Joint unlearning is harder than single. Unit: each non-BGD method run on target both and on the
+      single target, x concept. Comparison: efficacy (both) - efficacy (single) < 0.
+(v)   BGD recovers efficacy. Unit: GD and KL x concept, target both.
+      Comparison: efficacy (X+BGD) - efficacy (X) > 0.
 """
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
-import numpy as np
+from pebench_tasks.scoring import intervals as I
 
 SHOWS, AGAINST, UNCLEAR = "shows", "against", "unclear"
-HELD, NOT_HELD, INCONCLUSIVE, NOT_MEASURED = "held", "not held", "inconclusive", "inconclusive (not measured)"
-EASY_EFFICACY = 50.0          # (i): more than half of the forget answers no longer name the person
+HELD, NOT_HELD, UNDERPOWERED, INCONCLUSIVE = "held", "not held", "underpowered", "inconclusive"
+NOT_MEASURED = "inconclusive (not measured)"
+ALPHA = 0.05                  # after Holm, within one finding's family
 COLLAPSE_FRACTION = 0.5       # (i): retain below half of Finetune's
 PAPER_METHODS = ("po", "ga", "gd", "kl", "siu", "dpo")
 SCALE_100 = {"person_efficacy", "person_generality", "person_retain", "event_scope", "pope_accuracy", "pope_f1"}
-DELTA_RESAMPLES, DELTA_SEED = 2000, 0     # as summary.py's one-sample CIs
 
 PATTERNS = {
     "i": "Person forgetting is easy and the retain set collapses with it",
-    "ii": "Events are harder to forget than persons (common 0-1 scale)",
+    "ii": "Events are harder to forget than persons (normalised gain)",
     "iii": "Forgetting one concept damages the other in the same images (scope below Finetune's)",
     "iv": "Joint unlearning (target both) is harder than single-target unlearning",
     "v": "BGD recovers efficacy over GD / KL under joint unlearning",
@@ -59,11 +60,11 @@ def fmt_signed(v: float, metric: str = "") -> str:
     return f"{v:+.1f}" if metric in SCALE_100 else f"{v:+.3f}"
 
 
-def fmt_delta(d: float, ci, metric: str = "") -> str:
-    """A difference with its CI (or the reason it has none)."""
-    if ci is None:
+def fmt_delta(d: float, cmp: I.Paired | None, metric: str = "") -> str:
+    """A difference with its paired CI (or the reason it has none)."""
+    if cmp is None:
         return fmt_signed(d, metric) + " [no per-sample logs]"
-    return f"{fmt_signed(d, metric)} [{fmt_signed(ci[0], metric)}, {fmt_signed(ci[1], metric)}]"
+    return f"{fmt_signed(d, metric)} [{fmt_signed(cmp.ci[0], metric)}, {fmt_signed(cmp.ci[1], metric)}]"
 
 
 def fmt_cell(cell, metric: str = "", scale: float = 1.0) -> str:
@@ -73,71 +74,84 @@ def fmt_cell(cell, metric: str = "", scale: float = 1.0) -> str:
     return fmt(cell.value * scale, metric) + ci
 
 
-def delta_ci(x, y) -> tuple[float, tuple[float, float] | None]:
-    """mean(x) - mean(y) and the bootstrap 95% CI of that difference (two independent samples,
-    percentile method, 2,000 resamples, seed 0). CI None when a sample is empty."""
-    from scipy.stats import bootstrap
+@dataclass
+class Test:
+    """One comparison of a finding's family: its statistic and the direction the pattern claims."""
 
-    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-    if x.size == 0 or y.size == 0:
-        return (float("nan"), None)
-    d = float(x.mean() - y.mean())
-    if np.all(x == x[0]) and np.all(y == y[0]):      # every resample is the same: scipy would warn
-        return (d, (d, d))
-    res = bootstrap((x, y), lambda a, b, axis=-1: a.mean(axis=axis) - b.mean(axis=axis), vectorized=True,
-                    confidence_level=0.95, n_resamples=DELTA_RESAMPLES, method="percentile",
-                    random_state=np.random.default_rng(DELTA_SEED))
-    return (d, (float(res.confidence_interval.low), float(res.confidence_interval.high)))
+    label: str
+    cmp: I.Paired | None
+    claim: int                     # +1: the statistic should be > 0; -1: < 0
+    metric: str = ""
+    p_adj: float | None = None
 
+    def outcome(self) -> str:
+        if self.cmp is None or self.p_adj is None or self.p_adj >= ALPHA:
+            return UNCLEAR
+        return SHOWS if (self.cmp.value > 0) == (self.claim > 0) else AGAINST
 
-def _below(a, b) -> bool | None:
-    """a clearly below b (CI high < CI low); None when a CI is missing."""
-    if a is None or b is None or a.ci is None or b.ci is None:
-        return None
-    return a.ci[1] < b.ci[0]
-
-
-def _compare(a, b) -> str:
-    """SHOWS when a is clearly below b, AGAINST when b is clearly below a."""
-    lo = _below(a, b)
-    if lo is None:
-        return UNCLEAR
-    return SHOWS if lo else AGAINST if _below(b, a) else UNCLEAR
+    def text(self) -> str:
+        if self.cmp is None:
+            return f"{self.label}: n/a (no per-sample logs)"
+        c = self.cmp
+        want = ">" if self.claim > 0 else "<"
+        return (f"{self.label} {fmt_signed(c.value, self.metric)} [{fmt_signed(c.ci[0], self.metric)}, "
+                f"{fmt_signed(c.ci[1], self.metric)}] (want {want} 0; p {c.p:.3g}, Holm {self.p_adj:.3g}"
+                f"{'' if c.paired else ', unpaired'})")
 
 
-def verdict(units: list[tuple[str, str]]) -> tuple[str, str]:
+def verdict(units: list[tuple[str, list[Test]]]) -> tuple[str, str, list[str]]:
+    """(verdict, evidence, family): Holm over every comparison of the finding, then the rules."""
+    tests = [t for _, ts in units for t in ts]
+    family = [t.label for t in tests]
     if not units:
-        return NOT_MEASURED, "no rows to compare"
-    n, shown, against = len(units), sum(u == SHOWS for u, _ in units), sum(u == AGAINST for u, _ in units)
-    v = HELD if 2 * shown > n else NOT_HELD if 2 * against > n else INCONCLUSIVE
-    return v, "; ".join(t for _, t in units) + f". {shown} of {n} units show it, {against} go against it."
+        return NOT_MEASURED, "no rows to compare", family
+    measured = [t for t in tests if t.cmp is not None]
+    for t, p in zip(measured, I.holm([t.cmp.p for t in measured])):
+        t.p_adj = p
+    outcomes = []
+    parts = []
+    for name, ts in units:
+        got = [t.outcome() for t in ts]
+        u = AGAINST if AGAINST in got else SHOWS if got and all(g == SHOWS for g in got) else UNCLEAR
+        outcomes.append(u)
+        parts.append(f"{name}: " + "; ".join(t.text() for t in ts) + f" -> {u}")
+    n = len(outcomes)
+    shown, against, unclear = (sum(o == k for o in outcomes) for k in (SHOWS, AGAINST, UNCLEAR))
+    v = (HELD if 2 * shown > n else NOT_HELD if 2 * against > n else UNDERPOWERED if 2 * unclear > n
+         else INCONCLUSIVE)
+    return v, "; ".join(parts) + f". {shown} of {n} units show it, {against} go against it, {unclear} unclear.", family
+
+
+def _cmp(s, a, b, metric: str, k: float = 1.0) -> I.Paired | None:
+    from pebench_tasks.scoring.summary import TOP
+
+    ca, cb = s.cell(a, metric), s.cell(b, metric)
+    if ca.design is None or cb.design is None:
+        return None
+    return I.compare(ca.design, cb.design, k=k, top=TOP[metric])
 
 
 def _units_i(s) -> list:
     ft = s.finetune("person")
-    ft_ret = s.cell(ft, "person_retain") if ft else None
-    if ft_ret is None or ft_ret.value is None:
+    if ft is None or s.cell(ft, "person_retain").value is None:
         return []
-    ft_eff = s.cell(ft, "person_efficacy")
-    limit = COLLAPSE_FRACTION * ft_ret.value
     out = []
     for e in s.methods("person"):
-        eff, ret = s.cell(e, "person_efficacy"), s.cell(e, "person_retain")
-        if eff.value is None or ret.value is None:
+        if s.cell(e, "person_efficacy").value is None or s.cell(e, "person_retain").value is None:
             continue
-        if eff.ci is None or ret.ci is None:
-            u = UNCLEAR
-        elif eff.ci[0] >= EASY_EFFICACY and _below(ft_eff, eff) and ret.ci[1] < limit:
-            u = SHOWS
-        elif eff.ci[1] < EASY_EFFICACY or ret.ci[0] >= limit:
-            u = AGAINST
-        else:
-            u = UNCLEAR
-        text = (f"{e.label}: efficacy {fmt_cell(eff, 'person_efficacy')} vs {EASY_EFFICACY:g} and Finetune's "
-                f"{fmt_cell(ft_eff, 'person_efficacy')}, retain "
-                f"{fmt_cell(ret, 'person_retain')} vs {fmt(limit, 'person_retain')} (half of Finetune's) -> {u}")
-        out.append((u, text))
+        out.append((e.label, [
+            Test(f"{e.label} efficacy - Finetune's", _cmp(s, e, ft, "person_efficacy"), +1, "person_efficacy"),
+            Test(f"{e.label} retain - {COLLAPSE_FRACTION:g} x Finetune's", _cmp(s, e, ft, "person_retain", COLLAPSE_FRACTION),
+                 -1, "person_retain")]))
     return out
+
+
+def _triplet(s, e, metric: str, target: str):
+    ft, goal = s.finetune(target), s.goal(target)
+    cells = [s.cell(x, metric) if x is not None else None for x in (e, ft, goal)]
+    if any(c is None or c.design is None for c in cells):
+        return None
+    return tuple(c.design for c in cells)
 
 
 def _units_ii(s) -> list:
@@ -147,12 +161,9 @@ def _units_ii(s) -> list:
         other = s.entry(e.method, "event")
         if other is None:
             continue
-        p, q = s.cell(e, "person_efficacy"), s.cell(other, ev)
-        if p.value is None or q.value is None:
-            continue
-        p01 = p.scaled(0.01)
-        u = _compare(q, p01)
-        out.append((u, f"{e.label}: event {fmt_cell(q, ev)} vs person/100 {fmt_cell(p01)} -> {u}"))
+        p, q = _triplet(s, e, "person_efficacy", "person"), _triplet(s, other, ev, "event")
+        cmp = I.gain_difference(p, q) if p and q else None
+        out.append((e.label, [Test(f"{e.label} gain person - gain event", cmp, +1)]))
     return out
 
 
@@ -160,15 +171,13 @@ def _units_iii(s) -> list:
     out = []
     for target, metric in (("person", "person_scope"), ("event", "event_scope")):
         ft = s.finetune(target)
-        ref = s.cell(ft, metric) if ft else None
-        if ref is None or ref.value is None:
+        if ft is None or s.cell(ft, metric).value is None:
             continue
         for e in s.methods(target):
-            c = s.cell(e, metric)
-            if c.value is None:
+            if s.cell(e, metric).value is None:
                 continue
-            u = _compare(c, ref)
-            out.append((u, f"{e.label} ({target}): {metric} {fmt_cell(c, metric)} vs Finetune {fmt_cell(ref, metric)} -> {u}"))
+            out.append((f"{e.label} ({target})", [Test(f"{e.label} ({target}) {metric} - Finetune's",
+                                                       _cmp(s, e, ft, metric), -1, metric)]))
     return out
 
 
@@ -180,13 +189,10 @@ def _units_iv(s) -> list:
         for concept in ("person", "event"):
             metric = "person_efficacy" if concept == "person" else s.event_metric("efficacy")
             single = s.entry(e.method, concept)
-            if single is None:
+            if single is None or s.cell(e, metric).value is None or s.cell(single, metric).value is None:
                 continue
-            j, one = s.cell(e, metric), s.cell(single, metric)
-            if j.value is None or one.value is None:
-                continue
-            u = _compare(j, one)
-            out.append((u, f"{e.label} {concept}: both {fmt_cell(j, metric)} vs single {fmt_cell(one, metric)} -> {u}"))
+            out.append((f"{e.label} {concept}", [Test(f"{e.label} {concept} efficacy both - single",
+                                                      _cmp(s, e, single, metric), -1, metric)]))
     return out
 
 
@@ -198,31 +204,33 @@ def _units_v(s) -> list:
             continue
         for concept in ("person", "event"):
             metric = "person_efficacy" if concept == "person" else s.event_metric("efficacy")
-            d, ci = s.delta(bgd, plain, metric)
-            if d is None:
+            if s.cell(bgd, metric).value is None or s.cell(plain, metric).value is None:
                 continue
-            u = UNCLEAR if ci is None else SHOWS if ci[0] > 0 else AGAINST if ci[1] < 0 else UNCLEAR
-            shown = fmt_delta(d, ci, metric)
-            out.append((u, f"{bgd.label} - {plain.label} {concept} efficacy: {shown} -> {u}"))
+            out.append((f"{bgd.label} {concept}", [Test(f"{bgd.label} - {plain.label} {concept} efficacy",
+                                                       _cmp(s, bgd, plain, metric), +1, metric)]))
     return out
 
 
 def findings(study) -> list[dict]:
-    """One dict per pattern: pattern, title, forget, verdict, evidence."""
+    """One dict per pattern: pattern, title, forget, verdict, evidence, family (its comparisons)."""
     out = []
     for key, units in (("i", _units_i), ("ii", _units_ii), ("iii", _units_iii), ("iv", _units_iv), ("v", _units_v)):
-        v, evidence = verdict(units(study))
-        out.append({"pattern": key, "title": PATTERNS[key], "forget": study.forget, "verdict": v, "evidence": evidence})
+        v, evidence, family = verdict(units(study))
+        out.append({"pattern": key, "title": PATTERNS[key], "forget": study.forget, "verdict": v, "evidence": evidence,
+                    "family": family})
     return out
 
 
 def kendall(ours: list[float], paper: list[float]) -> dict:
-    """Kendall tau-b of two score lists over the same methods; n/a below 3 methods or without variation."""
+    """Kendall tau-b of two score lists over the same methods, with n and p; n/a below 3 methods,
+    when the paper's column has ties (its ranking is not defined there) or nothing varies."""
     from scipy.stats import kendalltau
 
     n = len(ours)
     if n < 3:
         return {"n": n, "tau": None, "p": None, "note": "n/a (fewer than 3 methods)"}
+    if len(set(paper)) < n:
+        return {"n": n, "tau": None, "p": None, "note": "n/a (the paper's values are tied)"}
     res = kendalltau(ours, paper)
     if res.statistic is None or math.isnan(res.statistic):
         return {"n": n, "tau": None, "p": None, "note": "n/a (all tied)"}
@@ -234,6 +242,10 @@ def ranking_agreement(study, paper_table1: dict, columns: list[tuple[str, str, s
     paper's Table 1 present in both."""
     out = []
     for part, key, metric in columns:
+        if metric.endswith("_offline"):            # the paper's event columns are G-Eval: another metric
+            out.append({"part": part, "column": key, "metric": metric, "methods": [], "n": 0, "tau": None, "p": None,
+                        "note": "n/a (our offline score, not the paper's G-Eval)"})
+            continue
         ours, theirs, names = [], [], []
         ref = paper_table1.get(part, {})
         for e in study.methods(part):

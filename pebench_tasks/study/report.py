@@ -2,9 +2,11 @@
 the paper's Table 1 and Table 2 layouts, figures, findings and ranking agreement, from the rows of a
 scoring sweep's ``summary.csv`` (pebench_tasks.scoring.summary). One section per forget size.
 
-Cells are the mean over seeds; the CI is the percentile bootstrap of the per-sample values pooled
-over seeds (summary.bootstrap_ci on the logs beside each results file); when a log is missing, the
-CI columns of summary.csv (several seeds: the mean of their bounds), marked †.
+Cells are the mean over seeds; the CI is the nested bootstrap of pebench_tasks.scoring.intervals
+over seeds, forget targets and rows, from the per-sample logs beside each results file; when a log
+is missing, the CI columns of summary.csv (several seeds: the mean of their bounds), marked †.
+Differences (Table 2's Δ rows, the findings) are paired: the same seeds, targets and rows on both
+sides.
 """
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ import numpy as np
 from pebench_core.atomic import atomic_dir
 from pebench_core.errors import UserError
 from pebench_core.names import DEFAULT_FORGET, FORGET_SIZES
+from pebench_tasks.scoring import intervals as I
 from pebench_tasks.scoring import summary as S
 
 from . import figures as F
@@ -81,11 +84,15 @@ class Cell:
     value: float | None
     ci: tuple[float, float] | None = None
     ci_source: str = ""                                     # "samples" | "csv"
-    values: np.ndarray | None = None                        # pooled per-sample values (metric scale)
+    design: I.Design | None = None                          # per-seed, per-target, per-row values (metric scale)
 
     def scaled(self, k: float) -> Cell:
         return Cell(None if self.value is None else self.value * k,
                     None if self.ci is None else (self.ci[0] * k, self.ci[1] * k), self.ci_source)
+
+    @property
+    def flags(self) -> list[str]:
+        return self.design.flags() if self.design is not None else []
 
 
 @dataclass(frozen=True)
@@ -150,39 +157,41 @@ class Study:
         if not rows:
             return Cell(None)
         value = float(np.mean([r[metric] for r in rows]))
-        records = self._pooled(rows, metric)
-        if records:
-            return Cell(value, S.bootstrap_ci(records, metric), "samples", np.array(S.sample_values(records, metric)))
+        design = self._design(rows, metric)
+        if design is not None:
+            return Cell(value, I.interval(design, S.TOP[metric]), "samples", design)
         lows, highs = [r.get(f"{metric}_ci_low") for r in rows], [r.get(f"{metric}_ci_high") for r in rows]
         if all(x is not None for x in lows + highs):
             return Cell(value, (float(np.mean(lows)), float(np.mean(highs))), "csv")
         return Cell(value)
 
-    def _pooled(self, rows: list[dict], metric: str) -> list[dict] | None:
-        """Every seed's per-sample records of ``metric``; None if one seed has none (then the CSV CIs)."""
+    def _design(self, rows: list[dict], metric: str) -> I.Design | None:
+        """Every seed's per-sample values of ``metric`` (one summary row = one seed); None if a seed
+        has no log (then the CSV CIs)."""
         if metric not in S._SAMPLE_VALUE:
             return None
-        out = []
-        for r in rows:
+        by_seed = {}
+        for i, r in enumerate(rows):
             path = Path(r.get("results") or "")
             if not r.get("results") or not path.is_file():
                 return None
             if (path, TASK[metric]) not in self._logs:
                 self._logs[(path, TASK[metric])] = S._samples(path, TASK[metric])
-            recs = [s for s in self._logs[(path, TASK[metric])] if S.sample_values([s], metric)]
-            if not recs:
+            recs = self._logs[(path, TASK[metric])]
+            if not S.sample_units(recs, metric):
                 return None
-            out += recs
-        return out
+            seed = r.get("seed")
+            by_seed[seed if seed not in (None, "") and seed not in by_seed else f"row{i}"] = recs
+        return S.design(by_seed, metric)
 
-    def delta(self, a: Entry, b: Entry, metric: str) -> tuple[float | None, tuple | None]:
-        """mean(a) - mean(b) of the cells, with the bootstrap CI of the difference (None without logs)."""
+    def delta(self, a: Entry, b: Entry, metric: str) -> tuple[float | None, I.Paired | None]:
+        """mean(a) - mean(b) of the cells, with the paired nested-bootstrap comparison (None without logs)."""
         ca, cb = self.cell(a, metric), self.cell(b, metric)
         if ca.value is None or cb.value is None:
             return None, None
-        if ca.values is None or cb.values is None:
+        if ca.design is None or cb.design is None:
             return ca.value - cb.value, None
-        return ca.value - cb.value, FD.delta_ci(ca.values, cb.values)[1]
+        return ca.value - cb.value, I.compare(ca.design, cb.design, top=S.TOP[metric])
 
     def kinds(self, e: Entry, concept: str) -> list[float] | None:
         vals = []
@@ -209,7 +218,7 @@ def _show(study: Study, e: Entry, metric: str | None) -> str:
     if metric is None:
         return "n/a"
     c = study.cell(e, metric)
-    return FD.fmt_cell(c, metric) + (" †" if c.ci_source == "csv" else "")
+    return FD.fmt_cell(c, metric) + (" †" if c.ci_source == "csv" else "") + (" *" if c.flags else "")
 
 
 def _row_label(e: Entry) -> str:
@@ -217,13 +226,21 @@ def _row_label(e: Entry) -> str:
     return e.label + (f" ({len(seeds)} seeds)" if e.kind == "method" and len(seeds) > 1 else "")
 
 
+def _design_text(study: Study, e: Entry, metric: str | None) -> str:
+    """Seeds x targets x rows behind a row's first measured cell (the interval's levels)."""
+    d = study.cell(e, metric).design if metric else None
+    return f"{d.n_seeds} x {d.n_targets} x {d.n_rows}" if d is not None else "n/a"
+
+
 def table1(study: Study, target: str) -> tuple[list[str], list[list[str]]]:
     cols = _columns(study, target)
-    head = ["Method"] + [c for c, _ in cols] + ["Forget answers (true / other / refusal / degenerate)"]
+    head = (["Method"] + [c for c, _ in cols] + ["Forget answers (true / other / refusal / degenerate)",
+                                                  "Seeds x targets x rows (efficacy)"])
     body = []
     for e in study.rows_of(target):
         k = study.kinds(e, target)
-        body.append([_row_label(e)] + [_show(study, e, m) for _, m in cols] + [" / ".join(f"{x:.2f}" for x in k) if k else "n/a"])
+        body.append([_row_label(e)] + [_show(study, e, m) for _, m in cols] + [" / ".join(f"{x:.2f}" for x in k) if k else "n/a"]
+                    + [_design_text(study, e, cols[0][1])])
     return head, body
 
 
@@ -242,8 +259,8 @@ def table2(study: Study) -> tuple[list[str], list[list[str]]]:
             continue
         cells = []
         for _, metric in cols:
-            d, ci = study.delta(bgd, plain, metric)
-            cells.append("n/a" if d is None else FD.fmt_delta(d, ci, metric))
+            d, cmp = study.delta(bgd, plain, metric)
+            cells.append("n/a" if d is None else FD.fmt_delta(d, cmp, metric))
         body.append([f"Δ {bgd.label} − {plain.label}"] + cells)
     return head, body
 
@@ -296,9 +313,9 @@ def _section(study: Study, figs: dict, paper: dict) -> tuple[list, list[dict], l
     blocks.append(("h", 3, "Table 2: persons and events unlearned together (target both)"))
     head, body = table2(study)
     blocks.append(("table", f"table2-{f}", head, body))
-    blocks.append(("p", ("Δ rows: difference of the means, with the bootstrap 95% CI of that difference (scipy.stats."
-                         "bootstrap on the two independent per-sample arrays, statistic mean(x) − mean(y), percentile, "
-                         "2,000 resamples, seed 0).")))
+    blocks.append(("p", ("Δ rows: difference of the means, with the paired 95% CI of that difference (the same seeds, "
+                         "forget targets and rows resampled on both sides: nested bootstrap, percentile, 2,000 resamples, "
+                         "seed 0; pebench_tasks.scoring.intervals).")))
     blocks.append(("h", 3, "Figures"))
     for name, caption in figs.items():
         blocks.append(("img", f"figures/{name}", caption))
@@ -309,13 +326,14 @@ def _section(study: Study, figs: dict, paper: dict) -> tuple[list, list[dict], l
                    [[t] + ["n/a" if v is None else f"{v:.2f}" for v in row] for t, row in zip(("person", "event"), m)]))
     found = FD.findings(study)
     blocks.append(("h", 3, "Findings (paper patterns, by our fixed rules)"))
-    blocks.append(("table", f"findings-{f}", ["Pattern", "Verdict", "Evidence"],
-                   [[f"({d['pattern']}) {d['title']}", d["verdict"], d["evidence"]] for d in found]))
+    blocks.append(("table", f"findings-{f}", ["Pattern", "Verdict", "Evidence", "Family (Holm-adjusted together)"],
+                   [[f"({d['pattern']}) {d['title']}", d["verdict"], d["evidence"], f"{len(d['family'])} comparisons"]
+                    for d in found]))
     blocks.append(("h", 3, "Ranking agreement with the paper (Kendall tau-b over the methods of its Table 1 present)"))
     kendall = [{**k, "forget": f} for k in FD.ranking_agreement(study, paper["table1"], _kendall_columns(study))]
-    rows = [[f"{k['part']} {k['column']} ({k['metric']})", ", ".join(k["methods"]) or "-",
+    rows = [[f"{k['part']} {k['column']} ({k['metric']})", ", ".join(k["methods"]) or "-", str(k["n"]),
              k["note"] or f"{k['tau']:+.2f}", "n/a" if k["note"] else f"{k['p']:.3f}"] for k in kendall]
-    blocks.append(("table", f"kendall-{f}", ["Column", "Methods", "tau", "p-value"], rows))
+    blocks.append(("table", f"kendall-{f}", ["Column", "Methods", "n", "tau", "p-value"], rows))
     if study.event_kind != "geval":
         blocks.append(("p", "Event columns compare our offline score with the paper's G-Eval."))
     return blocks, found, kendall
@@ -407,10 +425,13 @@ def _intro(title: str, summary_csv: Path, study_kind: str, notes) -> list:
     blocks.append(("ul", [
         ("Higher is better everywhere. Scales: person efficacy/generality/retain, event scope and POPE 0-100; "
          "person scope (ROUGE-L) and event scores 0-1. " + event),
-        ("Cells: value [95% CI]. Value = mean over seeds. CI = percentile bootstrap (scipy.stats.bootstrap, 2,000 "
-         "resamples, seed 0) of the per-sample values pooled over seeds, read from the per-sample logs beside each "
-         "results file; † = a log was missing, so the CI comes from summary.csv (several seeds: the mean of the seeds' "
-         "CI bounds). [no CI]: no per-sample values (e.g. G-Eval)."),
+        ("Cells: value [95% CI]. Value = mean over seeds. CI = nested bootstrap over unlearning seeds, forget targets "
+         "and answer rows (2,000 resamples, percentile, seed 0; pebench_tasks.scoring.intervals), read from the "
+         "per-sample logs beside each results file; a cell whose rows all have the same value at a bound of the "
+         "metric gets the exact (Clopper-Pearson) interval over its (seed, target) units instead of a zero width. "
+         "* = fewer than 3 seeds or 5 forget targets: the interval cannot cover that level's variation (the last "
+         "column gives the design). † = a log was missing, so the CI comes from summary.csv (several seeds: the mean "
+         "of the seeds' CI bounds). [no CI]: no per-sample values (e.g. G-Eval)."),
         ("Real: n/a. The embedded default has synthetic data only; on real setups add lmms-eval's own tasks "
          "(e.g. `pope`) for real-image data."),
         ("Forget answers: shares of the forget-set answers that still name the true target / name another known "
