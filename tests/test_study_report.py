@@ -350,3 +350,28 @@ def test_report_folder_is_replaced_atomically_and_never_a_foreign_folder(tmp_pat
     (tmp_path / "bad.csv").write_text("a,b\n1,2\n")
     with pytest.raises(UserError, match="not a pebench summary.csv"):
         R.read_summary(tmp_path / "bad.csv")
+
+
+# ----------------------------------------------------------------------------- reproducibility
+def test_repro_check_counts_cells_inside_and_verdict_conflicts(tmp_path):
+    from pebench_tasks.study import repro
+
+    a = summary_csv(tmp_path / "a", full_rows(tmp_path / "a" / "eval"))
+    same = summary_csv(tmp_path / "b", full_rows(tmp_path / "b" / "eval"))
+    cells, verdicts = repro.compare(a, same)
+    assert len(cells) > 50 and all(c.a_in_b and c.b_in_a for c in cells if c.a_ci and c.b_ci)
+    assert not any(v["conflict"] for v in verdicts) and all(v["a"] == v["b"] for v in verdicts)
+    # a run where no method touched retain (as Finetune's 95): finding (i) flips to "not held"
+    rows = full_rows(tmp_path / "c" / "eval")
+    for r in rows:
+        if r["target"] == "person" and r["method"] not in ("none", "goal"):
+            r.update(make_row(tmp_path / "c" / "eval", r["adapter"], method=r["method"], target="person",
+                              setting=r["setting"], seed=r["seed"], raw=person_raw(100, 95, 0.3), kinds=KINDS))
+    other = summary_csv(tmp_path / "c", rows)
+    cells, verdicts = repro.compare(a, other)
+    retain = [c for c in cells if c.table == "Table 1 person" and c.metric == "person_retain" and c.row not in
+              ("Finetune", "Goal (person)")]
+    assert len(retain) == 8 and not any(c.a_in_b or c.b_in_a for c in retain)
+    assert [v["pattern"] for v in verdicts if v["conflict"]] == ["i"]
+    text = repro.render(cells, verdicts, "run A", "run B")
+    assert "NOT met" in text and "held vs not held conflicts: 1" in text and "| forget10 | (i) | held | not held | CONFLICT |" in text
