@@ -199,7 +199,7 @@ def write_sidecar(results_path: Path, record: dict, problems: list[str]) -> None
     data = data_resolve.open_data()
     judge = JudgeConfig.from_env()
     side = {
-        "data_dir": str(data.root), "data_meta": {k: data.meta.get(k) for k in ("schema_version", "source", "scale", "seed")},
+        "data_dir": str(data.root), "data_meta": {k: data.meta.get(k) for k in ("schema_version", "source", "scale", "seed", "forget_seed")},
         "mode": sel.mode, "forget": sel.forget, "settings": {f: sel.setting_for(f) for f in data_resolve.FAMILIES},
         "judge": None if judge is None else {"base_url": judge.base_url, "model": judge.model},
         **{k: (v if isinstance(v, (str, int, float, bool, type(None), list, dict)) else str(v)) for k, v in record.items()},

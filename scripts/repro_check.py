@@ -43,13 +43,13 @@ def main() -> None:
     ap.add_argument("--label-b")
     ap.add_argument("--out", help="also write the printout to this file")
     args = ap.parse_args()
+    from pebench_tasks.study import plan, repro
+
     for folder, seed in ((args.a, args.seed_a), (args.b, args.seed_b)):
-        if not (Path(folder) / "eval" / "summary.csv").is_file():
+        if not (plan.layout(Path(folder))["report"] / "report.md").is_file():
             print(f"running the study into {folder} (seed {seed})", flush=True)
             subprocess.run([str(BIN / "pebench"), "study", args.config, "--out", folder, "--seed", str(seed)], check=True)
-    from pebench_tasks.study import repro
-
-    cells, verdicts = repro.compare(Path(args.a) / "eval" / "summary.csv", Path(args.b) / "eval" / "summary.csv")
+    cells, verdicts = repro.compare(plan.summaries(Path(args.a)), plan.summaries(Path(args.b)))
     text = repro.render(cells, verdicts, args.label_a or f"{args.a} (seed {args.seed_a}, {_cpu()})",
                         args.label_b or f"{args.b} (seed {args.seed_b}, {_cpu()})")
     print(text, end="")

@@ -145,3 +145,31 @@ def test_split_folder_paths(data):
             assert (root / "splits" / setting / f"{split}.parquet").is_file()
     for split in COMMON_SPLITS:
         assert (root / "splits" / "common" / f"{split}.parquet").is_file()
+
+
+def test_redraw_changes_only_the_forget_sets(data, tmp_path, capsys):
+    """`pebench data redraw` (study key unlearn.redraw_forget): the data's own seed gives its splits
+    back byte for byte; another seed draws other targets, whose splits keep every split rule."""
+    from pebench_tasks.cli import _main, run
+
+    same, other = tmp_path / "same", tmp_path / "other"
+    assert run(_main, ["data", "redraw", str(data.root), "--forget-seed", "3", "--out", str(same)]) == 0
+    for f in sorted(data.root.glob("splits/*/*.parquet")):
+        assert (same / f.relative_to(data.root)).read_bytes() == f.read_bytes(), f
+    assert run(_main, ["data", "redraw", str(data.root), "--forget-seed", "4", "--out", str(other)]) == 0
+    new = open_dataset(other)
+    assert new.meta["forget_seed"] == 4 and new.meta["seed"] == 3
+    changed = [s for s in SETTINGS if new.forget_ids(s) != data.forget_ids(s)]
+    assert changed, "seed 4 drew the same targets as seed 3 everywhere"
+    for s in SETTINGS:
+        fid = new.forget_ids(s)
+        forget = _df(new, s, "forget")
+        about = forget["person_id"].isin(fid["person"]) | forget["event_id"].isin(fid["event"])
+        assert len(forget) and about.all(), s       # the forget split asks about this draw's targets
+        train = _df(new, s, "goal_train")      # the Goal model of this draw never sees its targets
+        assert not set(train["person_id"]) & set(fid["person"]) and not set(train["event_id"]) & set(fid["event"])
+        assert len(new.qa(s, "forget")) == new.meta["counts"]["splits"][s]["forget"]
+    for t in ("people", "events", "images", "qa"):
+        assert (other / f"{t}.parquet").read_bytes() == (data.root / f"{t}.parquet").read_bytes()
+    assert run(_main, ["data", "redraw", str(data.root), "--forget-seed", "4", "--out", str(other)]) == 2
+    assert "output folder exists" in capsys.readouterr().err

@@ -346,6 +346,15 @@ def test_summary_rows_show_only_their_own_settings_columns(tmp_path):
     assert person["person_efficacy"] == 0.5 and person["event_efficacy_offline"] is None and person["pope_f1"] == 0.5
     assert event["event_scope"] == 0.5 and event["person_retain"] is None
     assert all(both[m] == 0.5 for m, _ in COLUMNS) and all(base[m] == 0.5 for m, _ in COLUMNS)
+    assert base["seed"] == "" and person["seed"] == 0
+    # scored on a redrawn data folder, the Finetune row carries the draw's seed (pairs with that draw's runs)
+    from pebench_core.names import RESULTS_SUFFIX, SIDECAR_SUFFIX
+
+    g = tmp_path / f"y{RESULTS_SUFFIX}"
+    g.write_text(json.dumps(res))
+    (tmp_path / f"y{SIDECAR_SUFFIX}").write_text(json.dumps({"data_meta": {"seed": 0, "forget_seed": 2}}))
+    meta = AdapterMeta(method="gd", target="person", forget="forget10", seed=0, base_model={"sha256": "ab"})
+    assert summary_row("base", None, g)["seed"] == 2 and summary_row("a", A.Adapter("a", tmp_path, 8, meta), g)["seed"] == 0
 
 
 def test_bootstrap_ci_of_a_headline_metric_from_sample_records():

@@ -67,8 +67,28 @@ def test_paper_plan_covers_every_forget_size_and_seed(tmp_path, capsys):
     stages = _plan(capsys, "paper.yaml", "--out", str(tmp_path / "s"), "--set", f"data.path={data}", f"model.path={model}")
     labels = [s[0] for s in stages]
     assert "data" not in labels and "base model" not in labels     # given folders are used as they are
-    assert len([x for x in labels if x.startswith("goal ")]) == 9
+    # every seed draws its own forget sets from the given folder, with its own Goal models (issue 23)
+    assert [x for x in labels if x.startswith("data draw")] == ["data draw s0", "data draw s1", "data draw s2"]
+    assert len([x for x in labels if x.startswith("goal ")]) == 9 * 3
     assert len([x for x in labels if x.startswith("unlearn ")]) == (7 + 7 + 4) * 3 * 3
+    by = dict(stages_by_label(stages))
+    for s in (0, 1, 2):
+        draw = by[f"data draw s{s}"]
+        assert draw[draw.index("redraw") + 1] == str(data) and draw[draw.index("--forget-seed") + 1] == str(s)
+        mine = draw[draw.index("--out") + 1]
+        goal = by[f"goal person_forget10 s{s}"]
+        assert goal[goal.index("--data") + 1] == mine and goal[goal.index("--seed") + 1] == str(s)
+        run = by[f"unlearn gd-both_forget20-s{s}"]
+        assert run[run.index("--data") + 1] == mine
+        scoring = by[f"scoring s{s}"]
+        assert scoring[scoring.index("--data") + 1] == mine
+        adapters = scoring[scoring.index("--adapters") + 1].split(",")
+        assert len(adapters) == 18 * 3 and all(a.endswith(f"-s{s}") for a in adapters)
+        assert all(f"/s{s}/" in g for g in scoring[scoring.index("--full-models") + 1].split(","))
+    report = by["report"]
+    assert [x for x in report if x.endswith("summary.csv")] == [str(tmp_path / "s" / "eval" / f"s{s}" / "summary.csv")
+                                                                 for s in (0, 1, 2)]
+    assert len([x for x in report if x.endswith("forget_quality.csv")]) == 3
 
 
 @pytest.mark.parametrize("sets, message", [
@@ -82,6 +102,7 @@ def test_paper_plan_covers_every_forget_size_and_seed(tmp_path, capsys):
     (["unlearn.seeds=[]"], "unlearn.seeds must be a non-empty list"),
     (["scoring.limit=0"], "scoring.limit must be null or an integer"),
     (["scoring.forget_quality=maybe"], "scoring.forget_quality must be true or false"),
+    (["unlearn.redraw_forget=maybe"], "unlearn.redraw_forget must be true or false"),
     (["model.tiny=gpt"], "model.tiny 'gpt'"),
     (["data.scale=huge"], "data.scale 'huge'"),
     (["typo_key=1"], "typo_key"),

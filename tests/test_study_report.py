@@ -375,3 +375,24 @@ def test_repro_check_counts_cells_inside_and_verdict_conflicts(tmp_path):
     assert [v["pattern"] for v in verdicts if v["conflict"]] == ["i"]
     text = repro.render(cells, verdicts, "run A", "run B")
     assert "NOT met" in text and "held vs not held conflicts: 1" in text and "| forget10 | (i) | held | not held | CONFLICT |" in text
+
+
+def test_report_and_repro_pool_several_summaries(tmp_path):
+    """A study with unlearn.redraw_forget scores each draw into its own summary.csv; `pebench report`
+    (and repro.compare) pool their rows: the same tables, findings and verdicts as one file with all rows."""
+    from pebench_tasks.cli import _main, run
+    from pebench_tasks.study import repro
+
+    rows = full_rows(tmp_path / "eval")
+    one = summary_csv(tmp_path / "all", rows)
+    parts = [summary_csv(tmp_path / f"s{s}", [r for r in rows if r["seed"] == s or (s == 0 and r["seed"] == "")])
+             for s in (0, 1, 2)]
+    assert sum(len(R.read_summary(p)) for p in parts) == len(rows)
+    assert run(_main, ["report", *map(str, parts), "--out", str(tmp_path / "pooled"), "--title", "t"]) == 0
+    pooled = (tmp_path / "pooled" / "report.md").read_text()
+    whole = R.write_report(tmp_path / "whole", one, title="t")["md"].read_text()
+    assert pooled.split("\n", 3)[3] == whole.split("\n", 3)[3]      # all but the "From ..." line
+    assert ", ".join(map(str, parts)) in pooled
+    cells, verdicts = repro.compare(parts, one)
+    assert cells and all(c.a == c.b and c.a_ci == c.b_ci for c in cells)
+    assert all(v["a"] == v["b"] for v in verdicts)

@@ -1,4 +1,4 @@
-"""``pebench data build|import|show`` (heavy imports happen inside the handlers)."""
+"""``pebench data build|import|redraw|show`` (heavy imports happen inside the handlers)."""
 from __future__ import annotations
 
 import argparse
@@ -17,6 +17,14 @@ def _import(args) -> int:
     from .importer import import_release
 
     out = import_release(args.images, args.csv, args.mapping, args.out, seed=args.seed, overwrite=args.overwrite)
+    print(f"wrote {out}")
+    return 0
+
+
+def _redraw(args) -> int:
+    from .redraw import redraw_forget
+
+    out = redraw_forget(args.dir, args.out, args.forget_seed, overwrite=args.overwrite)
     print(f"wrote {out}")
     return 0
 
@@ -58,6 +66,15 @@ def register(subparsers) -> None:
     i.add_argument("--seed", type=int, default=0, help="seed of held-out choice, forget sets and samples (default: 0)")
     i.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
     i.set_defaults(func=_import)
+
+    r = sub.add_parser("redraw", help="the same data folder with the forget sets drawn by another seed",
+                       description="Copy a data folder (tables hard-linked where possible) with its forget ids drawn "
+                                   "by --forget-seed and every split recomputed; the rest keeps the folder's seed.")
+    r.add_argument("dir", help="data folder")
+    r.add_argument("--forget-seed", type=int, required=True, help="seed of the forget-set draw")
+    r.add_argument("--out", required=True, help="output folder (must not exist unless --overwrite)")
+    r.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
+    r.set_defaults(func=_redraw)
 
     s = sub.add_parser("show", help="print split counts and write a contact sheet",
                        description="Print row counts per setting x split and write a contact-sheet PNG.")

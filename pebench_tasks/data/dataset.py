@@ -19,7 +19,7 @@ from pathlib import Path
 
 from pebench_core.errors import UserError
 from .splits import COMMON_SPLITS, SETTINGS, SPLITS
-from .writer import SCHEMA_VERSION
+from .writer import META_FILE, SCHEMA_VERSION
 
 __all__ = ["COMMON_SPLITS", "SETTINGS", "SPLITS", "PEBenchData", "open_dataset"]
 
@@ -136,7 +136,7 @@ def open_dataset(data_dir) -> PEBenchData:
     hint = "build one with `pebench data build --scale mini --out DIR`"
     if not root.is_dir():
         raise UserError(f"{root}: no such data folder; {hint}")
-    meta_path = root / "meta.json"
+    meta_path = root / META_FILE
     if not meta_path.is_file():
         raise UserError(f"{root}: not a PEBench data folder (no meta.json); {hint}")
     try:

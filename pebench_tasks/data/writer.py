@@ -31,6 +31,7 @@ from pebench_core.atomic import atomic_dir
 from pebench_core.errors import UserError
 from . import splits as S
 
+META_FILE = "meta.json"
 SCHEMA_VERSION = 2   # 2: retain_train split (D_r disjoint from retain eval); mini has 16 events
 
 PEOPLE_COLUMNS = ["person_id", "name", "first_name", "last_name", "gender", "age", "occupation_category",
@@ -92,7 +93,7 @@ def _to_parquet(ds, path: Path) -> None:
 
 
 @contextlib.contextmanager
-def _quiet_datasets():
+def quiet_datasets():
     """``datasets`` prints a progress bar per parquet file; our own bar is enough."""
     import datasets
 
@@ -103,6 +104,23 @@ def _quiet_datasets():
     finally:
         if not was_disabled:
             datasets.enable_progress_bars()
+
+
+def write_splits(folder: Path, qa_table, split_rows: dict) -> dict:
+    """Write every split of ``split_rows`` (``splits.compute_splits``) under ``folder``/splits; returns
+    the row counts ``{"common": {...}, setting: {...}}`` of meta.json."""
+    feats = features()["qa"]
+    counts = {"common": {}, **{s: {} for s in S.SETTINGS}}
+    for (group, name), rows in split_rows.items():
+        # pyarrow take: much faster than Dataset.select(...).flatten_indices()
+        sub = _dataset(qa_table.take(pa.array(rows, type=pa.int64())), feats)
+        _to_parquet(sub, folder / "splits" / group / f"{name}.parquet")
+        counts[group][name] = len(rows)
+    return counts
+
+
+def write_meta(folder: Path, meta: dict) -> None:
+    (folder / META_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 def write_pebench(out, *, people: list[dict], events: list[dict], images: list[dict], qa: list[dict], meta: dict,
@@ -119,25 +137,18 @@ def write_pebench(out, *, people: list[dict], events: list[dict], images: list[d
         forget_ids = S.choose_forget_ids(people_c["person_id"], events_c["event_id"], seed)
     split_rows = S.compute_splits(qa_c, forget_ids, seed, retain_eval_max, pope_eval_max)
 
-    counts = {"people": len(people), "events": len(events), "images": len(images), "qa": len(qa),
-              "splits": {"common": {}, **{s: {} for s in S.SETTINGS}}}
-    with atomic_dir(out, overwrite=overwrite) as tmp, _quiet_datasets():
+    with atomic_dir(out, overwrite=overwrite) as tmp, quiet_datasets():
         for name, cols in (("people", people_c), ("events", events_c), ("images", images_c)):
             _to_parquet(_dataset(cols, feats[name]), tmp / f"{name}.parquet")
         qa_ds = _dataset(qa_c, feats["qa"])
         _to_parquet(qa_ds, tmp / "qa.parquet")
-        qa_table = qa_ds.data.table
-        for (group, name), rows in split_rows.items():
-            # pyarrow take: much faster than Dataset.select(...).flatten_indices()
-            sub = _dataset(qa_table.take(pa.array(rows, type=pa.int64())), feats["qa"])
-            _to_parquet(sub, tmp / "splits" / group / f"{name}.parquet")
-            counts["splits"][group][name] = len(rows)
+        split_counts = write_splits(tmp, qa_ds.data.table, split_rows)
+        counts = {"people": len(people), "events": len(events), "images": len(images), "qa": len(qa), "splits": split_counts}
         full_meta = {
             **meta, "schema_version": SCHEMA_VERSION, "seed": seed, "n_people": len(people), "n_events": len(events),
             "settings": S.SETTINGS, "splits": S.SPLITS, "common_splits": S.COMMON_SPLITS,
             "default_setting": S.DEFAULT_SETTING, "forget_ids": forget_ids,
             "retain_eval_max": retain_eval_max, "pope_eval_max": pope_eval_max, "counts": counts,
         }
-        (tmp / "meta.json").write_text(json.dumps(full_meta, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
-                                       encoding="utf-8")
+        write_meta(tmp, full_meta)
     return Path(out)

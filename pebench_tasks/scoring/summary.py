@@ -55,10 +55,15 @@ def summary_row(name: str, adapter, results_path: Path) -> dict:
     res = json.loads(Path(results_path).read_text(encoding="utf-8"))
     meta = adapter.meta if adapter is not None else None
     side = Path(str(results_path).replace(RESULTS_SUFFIX, SIDECAR_SUFFIX))
-    settings = json.loads(side.read_text()).get("settings", {}) if side.is_file() else {}
+    sidecar = json.loads(side.read_text()) if side.is_file() else {}
+    settings = sidecar.get("settings", {})
+    # the Finetune model scored on a redrawn data folder (pebench data redraw) carries the draw's seed:
+    # it then pairs with that draw's unlearning runs and Goal model
+    draw = (sidecar.get("data_meta") or {}).get("forget_seed")
     row = {"adapter": name, "method": meta.method if meta else ("" if adapter else "none"),
            "bgd": bool(getattr(meta, "bgd", False)) if meta is not None else "",   # GD+BGD's method is "gd"
-           "target": meta.target if meta else "", "forget": meta.forget if meta else "", "seed": meta.seed if meta else "",
+           "target": meta.target if meta else "", "forget": meta.forget if meta else "",
+           "seed": meta.seed if meta else ("" if adapter is not None or draw is None else draw),
            "setting": "/".join(sorted(set(settings.values()))), "results": str(results_path)}
     own = own_columns(meta.target if meta is not None and meta.target else None)
     for metric, task in COLUMNS:

@@ -29,11 +29,13 @@ def register(subparsers) -> None:
 
     r = subparsers.add_parser("report", help="write report.md/report.html (tables, figures, findings) from a summary.csv",
                               description="The study report from a scoring folder's summary.csv (pebench eval --adapters).")
-    r.add_argument("summary", help="summary.csv of `pebench eval --adapters ... --include-base`")
+    r.add_argument("summary", nargs="+", help="summary.csv of `pebench eval --adapters ... --include-base` (several: "
+                                               "one report over all their rows, e.g. one per forget-set draw)")
     r.add_argument("--out", required=True, metavar="DIR", help="report folder (written atomically)")
     r.add_argument("--title", default="PEBench study")
     r.add_argument("--no-paper-reference", action="store_true", help="leave out the paper's numbers")
-    r.add_argument("--forget-quality", metavar="CSV", help="forget_quality.csv of `pebench forget-quality` (adds that table)")
+    r.add_argument("--forget-quality", nargs="+", metavar="CSV",
+                   help="forget_quality.csv of `pebench forget-quality` (adds that table; several: all their rows)")
     r.set_defaults(func=_report)
 
 
@@ -81,13 +83,15 @@ def _check_folder(root: Path) -> None:
 def _report(args) -> int:
     from pebench_tasks.study.report import write_report
 
-    summary = Path(args.summary)
-    if not summary.is_file():
-        raise UserError(f"{summary}: no such summary.csv; run `pebench eval --adapters ... --include-base` first")
-    quality = Path(args.forget_quality) if args.forget_quality else None
-    if quality is not None and not quality.is_file():
-        raise UserError(f"--forget-quality {quality}: no such file; run `pebench forget-quality` first")
-    out = write_report(Path(args.out), summary, title=args.title, paper_reference=not args.no_paper_reference,
+    summaries = [Path(p) for p in args.summary]
+    for summary in summaries:
+        if not summary.is_file():
+            raise UserError(f"{summary}: no such summary.csv; run `pebench eval --adapters ... --include-base` first")
+    quality = [Path(p) for p in args.forget_quality or []]
+    for q in quality:
+        if not q.is_file():
+            raise UserError(f"--forget-quality {q}: no such file; run `pebench forget-quality` first")
+    out = write_report(Path(args.out), summaries, title=args.title, paper_reference=not args.no_paper_reference,
                        quality_csv=quality)
     print(f"report: {out.get('md')} {out.get('html')}")
     return 0

@@ -49,6 +49,7 @@ class StudyConfig:
     goals: tuple[str, ...]
     steps: int
     seeds: tuple[int, ...]
+    redraw_forget: bool                 # seed s draws its own forget sets (own data folder, Goal models, scoring)
     unlearn_config: Path | None
     unlearn_overrides: tuple[str, ...]
     runs: tuple[Run, ...]
@@ -193,15 +194,16 @@ def load(path: str | Path, overrides=()) -> StudyConfig:
     if not isinstance(side, bool):
         raise UserError(f"{where}: side_by_side must be true or false, got {side!r}")
     device = resolve_device(C.get(raw, "device"), where)
-    quality = C.get(raw, "scoring.forget_quality")
-    if not isinstance(quality, bool):
-        raise UserError(f"{where}: scoring.forget_quality must be true or false, got {quality!r}")
+    quality, redraw = C.get(raw, "scoring.forget_quality"), C.get(raw, "unlearn.redraw_forget")
+    for key, v in (("scoring.forget_quality", quality), ("unlearn.redraw_forget", redraw)):
+        if not isinstance(v, bool):
+            raise UserError(f"{where}: {key} must be true or false, got {v!r}")
     return StudyConfig(
         source=src, raw=raw, seed=seed, data_scale=scale, data_path=Path(data_path).expanduser().resolve() if data_path else None,
         tiny_arch=arch, model_path=Path(model_path).expanduser().resolve() if model_path else None,
         finetune_config=_packaged_or_file(C.get(raw, "finetune.config"), "finetune", f"{where}: finetune.config"),
         finetune_overrides=tuple(_list(raw, "finetune.overrides", where)), side_by_side=side, device=device,
-        forget=forget, goals=goals, steps=steps, seeds=seeds,
+        forget=forget, goals=goals, steps=steps, seeds=seeds, redraw_forget=redraw,
         unlearn_config=_packaged_or_file(C.get(raw, "unlearn.config"), "unlearn", f"{where}: unlearn.config"),
         unlearn_overrides=tuple(_list(raw, "unlearn.overrides", where)), runs=tuple(runs),
         scoring_model=str(C.get(raw, "scoring.model")), scoring_model_args=str(C.get(raw, "scoring.model_args") or ""),

@@ -415,8 +415,8 @@ def _paper_blocks(paper: dict) -> list:
     return [("details", "Paper reference (arXiv 2503.12545 v1, Tables 1 and 2)", inner)]
 
 
-def _intro(title: str, summary_csv: Path, study_kind: str, notes) -> list:
-    blocks: list = [("h", 1, title), ("p", f"From {summary_csv}.")]
+def _intro(title: str, summaries: list[Path], study_kind: str, notes) -> list:
+    blocks: list = [("h", 1, title), ("p", f"From {', '.join(map(str, summaries))}.")]
     if notes:
         blocks.append(("ul", list(notes)))
     event = ("Event scores: G-Eval (LLM judge, 0-1)." if study_kind == "geval" else
@@ -462,17 +462,22 @@ def _check_out(out: Path) -> None:
         raise UserError(f"{out}: exists and is not a report folder (no {REPORT_FILES[0]}); choose another --out")
 
 
-def write_report(out_dir: Path, summary_csv: Path, *, title: str, paper_reference: bool = True, notes: list[str] = (),
-                 quality_csv: Path | None = None) -> dict:
+def as_paths(p) -> list[Path]:
+    return [Path(x) for x in ([p] if isinstance(p, (str, Path)) else p or [])]
+
+
+def write_report(out_dir: Path, summary_csv: Path | list[Path], *, title: str, paper_reference: bool = True,
+                 notes: list[str] = (), quality_csv: Path | list[Path] | None = None) -> dict:
     """Write ``out_dir``/report.md, report.html and figures/*.png (the folder appears complete or not
-    at all). Returns {"md", "html", "figures", "findings", "kendall"}."""
-    out_dir, summary_csv = Path(out_dir), Path(summary_csv)
-    rows = read_summary(summary_csv)
-    quality = read_quality(Path(quality_csv)) if quality_csv else []
+    at all) from one summary.csv or several (their rows pooled: e.g. one per forget-set draw). Returns
+    {"md", "html", "figures", "findings", "kendall"}."""
+    out_dir, summaries = Path(out_dir), as_paths(summary_csv)
+    rows = [r for p in summaries for r in read_summary(p)]
+    quality = [r for p in as_paths(quality_csv) for r in read_quality(p)]
     _check_out(out_dir)
     kind = _event_kind(rows)
     paper = _paper()          # Kendall tau always; the paper's own numbers only with paper_reference
-    figures, found, kendall, blocks = [], [], [], _intro(title, summary_csv, kind, notes)
+    figures, found, kendall, blocks = [], [], [], _intro(title, summaries, kind, notes)
     with atomic_dir(out_dir, overwrite=True) as tmp:
         for forget in _forgets(rows):
             study = Study(rows, forget, kind)

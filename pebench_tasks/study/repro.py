@@ -37,8 +37,8 @@ class CellCheck:
         return None if self.a_ci is None else self.a_ci[0] - 1e-9 <= self.b <= self.a_ci[1] + 1e-9
 
 
-def _studies(summary: Path) -> dict[str, R.Study]:
-    rows = R.read_summary(summary)
+def _studies(summaries: list[Path]) -> dict[str, R.Study]:
+    rows = [r for p in summaries for r in R.read_summary(p)]
     kind = R._event_kind(rows)
     return {f: R.Study(rows, f, kind) for f in R._forgets(rows)}
 
@@ -55,9 +55,10 @@ def _cells(study: R.Study):
             yield "Table 2", e.label, metric, study.cell(e, metric)
 
 
-def compare(summary_a: Path, summary_b: Path) -> tuple[list[CellCheck], list[dict]]:
-    """Cell checks and verdict pairs ({forget, pattern, a, b, conflict}) of two scoring folders."""
-    sa, sb = _studies(summary_a), _studies(summary_b)
+def compare(summary_a: Path | list[Path], summary_b: Path | list[Path]) -> tuple[list[CellCheck], list[dict]]:
+    """Cell checks and verdict pairs ({forget, pattern, a, b, conflict}) of two runs, each given by its
+    summary.csv (or several: one per forget-set draw)."""
+    sa, sb = _studies(R.as_paths(summary_a)), _studies(R.as_paths(summary_b))
     cells, verdicts = [], []
     for forget in sorted(set(sa) & set(sb)):
         a_cells = {(t, r, m): c for t, r, m, c in _cells(sa[forget])}
