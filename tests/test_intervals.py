@@ -109,3 +109,13 @@ def test_intervals_are_reproducible_and_widen_with_seed_variance():
     assert I.interval(calm, 100.0) == I.interval(calm, 100.0)
     w = [hi - lo for lo, hi in (I.interval(calm, 100.0), I.interval(shaky, 100.0))]
     assert w[1] > 3 * w[0]
+
+
+def test_a_difference_no_resample_moves_gets_the_sign_test_p_not_zero():
+    """Two constant sides off the bounds (e.g. ROUGE 0.7 vs 0.3 on every row): the bootstrap cannot
+    move the difference, so p is the sign test's over the (seed, target) units, 2 x 0.5^6 here."""
+    a = I.Design.of([(s, f"t{t}", f"q{t}", 0.7) for s in range(2) for t in range(3)])
+    b = I.Design.of([(s, f"t{t}", f"q{t}", 0.3) for s in range(2) for t in range(3)])
+    d = I.paired(a, b, n=200, top=1.0)
+    assert d.paired and d.value == pytest.approx(0.4) and d.p == pytest.approx(2 * 0.5 ** 6)
+    assert I.paired(a, a, n=200, top=1.0).p == 1.0

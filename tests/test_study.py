@@ -200,6 +200,38 @@ def test_tiny_study_runs_resumes_and_reruns_what_changed(tiny_study):
     assert after["base"] == before["base"] and after["goal-person_forget10"] == before["goal-person_forget10"]
 
 
+@pytest.mark.slow
+def test_tiny_study_with_its_own_forget_draw(tmp_path, mini_data_dir, tiny_qwen2_vl_dir):
+    """unlearn.redraw_forget (paper.yaml): seed 1 draws its own forget persons, trains its Goal model
+    without them, unlearns and is scored on them; the Finetune row carries the draw's seed."""
+    from pebench_tasks.data.dataset import open_dataset
+
+    cfg = _tiny_config(tmp_path, mini_data_dir, tiny_qwen2_vl_dir)
+    root = tmp_path / "study"
+    out = run_cli("pebench", "study", str(cfg), "--out", str(root), "--seed", "0", "--set", "unlearn.redraw_forget=true",
+                  "unlearn.seeds=[1]", NO_QUALITY).stdout
+    assert "Table 1" in out, out[-2000:]
+    draw = open_dataset(root / "data-draws" / "s1")
+    own = open_dataset(mini_data_dir).forget_ids("person_forget10")["person"]
+    drawn = draw.forget_ids("person_forget10")["person"]
+    assert draw.meta["forget_seed"] == 1 and drawn != own
+    rows = {r["adapter"]: r for r in _summary_rows(root / "eval" / "s1" / "summary.csv")}
+    assert set(rows) == {"base", "goal-person_forget10", "ga-person_forget10-s1", "gd-person_forget10-s1"}
+    assert rows["base"]["seed"] == "1" and rows["goal-person_forget10"]["seed"] == "1"
+    goal = json.loads((root / "goals" / "s1" / "goal-person_forget10" / "pebench_finetune.json").read_text())
+    assert goal["data"]["path"] == str((root / "data-draws" / "s1").resolve()) and goal["seed"] == 1
+    for name in ("base", "ga-person_forget10-s1"):            # every forget question is about a drawn person
+        logs = list((root / "eval" / "s1" / name).rglob("*_samples_pebench_person_forget.jsonl"))
+        persons = {json.loads(line)["person_efficacy"]["person_id"] for f in logs for line in f.read_text().splitlines()}
+        assert logs and persons and persons <= set(drawn), (name, persons, drawn)
+    assert str(root / "eval" / "s1" / "summary.csv") in (root / "report" / "report.md").read_text()
+
+
+def _summary_rows(path: Path) -> list[dict]:
+    with open(path, newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
 # the Ray and kill tests compare eval/summary.csv with the tiny study's: the extra metrics stage is
 # tested there once, and left out here to save CI minutes
 NO_QUALITY = "scoring.forget_quality=false"

@@ -211,8 +211,8 @@ def _summary(value: float, reps: np.ndarray, paired: bool, d: Design) -> Paired:
         return Paired(value, (value, value), 1.0, paired, d.n_seeds, d.n_targets, d.n_rows)
     lo, hi = np.quantile(reps, [(1 - LEVEL) / 2, 1 - (1 - LEVEL) / 2])
     n = reps.size
-    if np.all(reps == reps[0]):                      # nothing can move: no sampling uncertainty
-        p = 1.0 if value == 0 else 0.0
+    if np.all(reps == reps[0]):      # no resample moves it: every unit the same way, the sign test's p
+        p = 1.0 if value == 0 else min(1.0, 2.0 * 0.5 ** d.units())
     else:
         far = np.sum(reps <= 0) if value > 0 else np.sum(reps >= 0) if value < 0 else n
         p = min(1.0, 2.0 * (far + 1) / (n + 1))
@@ -246,17 +246,23 @@ def compare(a: Design, b: Design, k: float = 1.0, n: int = N_RESAMPLES, seed: in
     nested bootstraps. ``top`` (the metric's maximum) enables the exact case of ``_exact_flip``."""
     al = align([a, b])
     if al is not None:
-        if top is not None and k == 1.0 and (exact := _exact_flip(al[0], al[1], top)) is not None:
-            return exact
-        ra, rb = resample(al[0], n, seed), resample(al[1], n, seed)
-        return _summary(al[0].value() - k * al[1].value(), ra - k * rb, True, al[0])
+        return _paired(al[0], al[1], k, n, seed, top)
     ra, rb = resample(a, n, seed), resample(b, n, seed + 1)
     return _summary(a.value() - k * b.value(), ra - k * rb, False, a)
 
 
+def _paired(a: Design, b: Design, k: float, n: int, seed: int, top: float | None) -> Paired:
+    """a - k * b of two aligned designs: one resampling seed draws the same units on both sides."""
+    if top is not None and k == 1.0 and (exact := _exact_flip(a, b, top)) is not None:
+        return exact
+    ra, rb = resample(a, n, seed), resample(b, n, seed)
+    return _summary(a.value() - k * b.value(), ra - k * rb, True, a)
+
+
 def paired(a: Design, b: Design, n: int = N_RESAMPLES, seed: int = CI_SEED, top: float | None = None) -> Paired | None:
     """a - b over the rows both answered (None when they share none)."""
-    return compare(a, b, n=n, seed=seed, top=top) if align([a, b]) is not None else None
+    al = align([a, b])
+    return None if al is None else _paired(al[0], al[1], 1.0, n, seed, top)
 
 
 def _gain(x: Design, lower: Design, upper: Design, n: int, seed: int):
