@@ -27,6 +27,7 @@ class CellCheck:
     a_ci: tuple[float, float] | None
     b: float
     b_ci: tuple[float, float] | None
+    flagged: bool = False        # either side's interval is marked * (fewer than 3 seeds or 5 targets)
 
     @property
     def a_in_b(self) -> bool | None:
@@ -66,7 +67,7 @@ def compare(summary_a: Path | list[Path], summary_b: Path | list[Path]) -> tuple
             ca = a_cells.get((t, r, m))
             if ca is None or ca.value is None or cb.value is None:
                 continue
-            cells.append(CellCheck(forget, t, r, m, ca.value, ca.ci, cb.value, cb.ci))
+            cells.append(CellCheck(forget, t, r, m, ca.value, ca.ci, cb.value, cb.ci, bool(ca.flags or cb.flags)))
         fa = {f["pattern"]: f["verdict"] for f in FD.findings(sa[forget])}
         for f in FD.findings(sb[forget]):
             va, vb = fa.get(f["pattern"]), f["verdict"]
@@ -87,18 +88,25 @@ def render(cells: list[CellCheck], verdicts: list[dict], label_a: str, label_b: 
         return "n/a" if x is None else "yes" if x else "NO"
 
     for c in cells:
-        out.append(f"| {c.forget} | {c.table} | {c.row} | {c.metric} | {show(c.a, c.a_ci, c.metric)} | "
+        star = " *" if c.flagged else ""
+        out.append(f"| {c.forget} | {c.table} | {c.row} | {c.metric}{star} | {show(c.a, c.a_ci, c.metric)} | "
                    f"{show(c.b, c.b_ci, c.metric)} | {yn(c.a_in_b)} | {yn(c.b_in_a)} |")
     out += ["", "| forget | finding | A | B | conflict |", "|---|---|---|---|---|"]
     out += [f"| {v['forget']} | ({v['pattern']}) | {v['a']} | {v['b']} | {'CONFLICT' if v['conflict'] else 'no'} |"
             for v in verdicts]
-    checks = [x for c in cells for x in (c.a_in_b, c.b_in_a) if x is not None]
-    inside = sum(checks) / len(checks) if checks else float("nan")
+    def share(cs):
+        checks = [x for c in cs for x in (c.a_in_b, c.b_in_a) if x is not None]
+        return (sum(checks) / len(checks) if checks else float("nan")), len(checks)
+
+    inside, n_checks = share(cells)
+    parts = [(label, *share(cs)) for label, cs in (("cells marked * (the interval cannot cover a level)", [c for c in cells if c.flagged]),
+                                                   ("cells with 3+ seeds and 5+ targets", [c for c in cells if not c.flagged]))]
     both = sum(bool(c.a_in_b and c.b_in_a) for c in cells)
     conflicts = sum(v["conflict"] for v in verdicts)
     agree = sum(v["a"] == v["b"] for v in verdicts)
-    out += ["", f"cells: {len(cells)}; value inside the other run's interval: {inside:.1%} of {len(checks)} checks "
+    out += ["", f"cells: {len(cells)}; value inside the other run's interval: {inside:.1%} of {n_checks} checks "
                 f"(target >= {CELL_TARGET:.0%}: {'met' if inside >= CELL_TARGET else 'NOT met'}); both ways: {both} of {len(cells)}",
+            *(f"  {label}: {x:.1%} of {n} checks" for label, x, n in parts if n),
             f"verdicts: {agree} of {len(verdicts)} equal; held vs not held conflicts: {conflicts} "
             f"(target 0: {'met' if conflicts == 0 else 'NOT met'})"]
     return "\n".join(out) + "\n"
