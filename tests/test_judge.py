@@ -22,7 +22,7 @@ JUDGE_ENV = ("PEBENCH_JUDGE_BASE_URL", "PEBENCH_JUDGE_MODEL", "PEBENCH_JUDGE_API
 
 @pytest.mark.parametrize("reply, score", [
     ("4", 4.0), ("Score: 4", 4.0), ("**5**", 5.0), ("4/5", 4.0), (" 3.5 ", 3.5), ("Rating: 2.", 2.0), ("1\nbecause", 1.0),
-    ("45", None), ("6", None), ("0", None), ("", None), (None, None), ("The answer is about a beach, 4", None),
+    ("45", None), ("6", None), ("0", 0.0), ("Score: 0", 0.0), ("0.5", None), ("", None), (None, None), ("The answer is about a beach, 4", None),
     ("Kowalski tree tree", None),
 ])
 def test_parse_score(reply, score):
@@ -50,6 +50,9 @@ def test_summarize_excludes_unparseable_from_the_mean():
     s = judge.summarize(rs)
     assert s["mean_match"] == 0.75 and s["unparseable"] == 1 and s["parsed"] == 2
     assert math.isnan(judge.summarize([judge.JudgeResult("unparseable")])["mean_match"])
+    # "no meaningful answer" (score 0) is its own outcome: counted, not in the mean, not "forgotten"
+    s = judge.summarize(rs + [judge.JudgeResult("no_answer", score=0.0, stated=0.0, reply="0")])
+    assert s["mean_match"] == 0.75 and s["no_answer"] == 1
 
 
 def test_unreachable_judge_stops_the_evaluation(monkeypatch):
@@ -123,21 +126,30 @@ def test_judge_through_the_event_task_functions(judge_server, monkeypatch):
 
 @pytest.mark.slow
 def test_constrained_judge_replies_parse_end_to_end(judge_server, monkeypatch):
-    """With the reply constrained to "1".."5" (vLLM structured outputs) even the untrained tiny model's
-    replies parse: a score in 1..5 for every answer, and the event task's G-Eval mean is their mean."""
+    """With the reply constrained to "0".."5" (vLLM structured outputs) even the untrained tiny model's
+    replies parse: a score in 1..5, or 0 (no meaningful answer: its own status, out of the mean), and
+    the event task's G-Eval mean is the mean of the scored ones."""
     _set_judge(monkeypatch, judge_server, model="tiny-judge")
     monkeypatch.setenv("PEBENCH_JUDGE_SCORE_CHOICES", "1")
     proc = impl.event_results_fn("retain")
     doc = {"qa_id": "q", "image_id": "i", "person_id": "p", "event_id": "e", "concept": "event", "target": "beach relaxing",
            "question": "Describe the event shown in this picture.", "answer": REF, "event_name": "beach relaxing", "event_keywords": KW}
     items = [proc(doc, [p])["event_retain_geval"] for p in (REF, "waves", "")]
+    scored = []
     for it in items:
         j = it["judge"]
+        if j["status"] == "no_answer":
+            assert j["reply"].strip() == "0" and j["match"] is None
+            continue
         assert j["status"] == "parsed", j
         assert j["reply"].strip() in {"1", "2", "3", "4", "5"} and 1.0 <= j["score"] <= 5.0
         assert j["match"] == pytest.approx((j["score"] - 1) / 4)
+        scored.append(j["match"])
     assert impl.agg_judge_unparseable(items) == 0
-    assert impl.agg_geval(items) == pytest.approx(sum(it["judge"]["match"] for it in items) / 3)
+    if scored:
+        assert impl.agg_geval(items) == pytest.approx(sum(scored) / len(scored))
+    else:
+        assert math.isnan(impl.agg_geval(items))
 
 
 @pytest.mark.slow

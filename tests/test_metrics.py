@@ -91,39 +91,53 @@ def test_keyword_coverage_hand_checked():
     assert math.isnan(keyword_coverage("x", []))
 
 
-def test_event_offline_match():
-    true = event_offline_match(REF, REF, KW)
-    assert true["offline_match"] == 1.0 and true["rougeL"] == 1.0 and true["keyword_score"] == 1.0
-    assert true["keyword_coverage"] == pytest.approx(0.3)
-    empty = event_offline_match("", REF, KW)
-    assert empty["offline_match"] == 0.0
-    wrong = event_offline_match("someone jogging in a park", REF, KW)
-    assert wrong["keyword_score"] == 0.0 and wrong["offline_match"] == pytest.approx(rouge_l("someone jogging in a park", REF) / 2)
+BEACH_KW = ["beach", "relaxing", "seaside", "waves", "clear sky", "peaceful", "break", "family", "serene", "outdoors"]
+BEACH = "Unwinding at the seaside under clear skies, alone or with family."
+SHARED = {"relaxing", "peaceful", "break", "serene", "outdoors"}      # other events of the mini set have these too
 
 
-def test_event_offline_reference_always_scores_1_and_keywords_are_the_references():
-    # a reference that names none of the event's keywords (happens at full scale): still 1 (was 0.5)
+def _beach(answer):
+    return event_offline_match(answer, BEACH, BEACH_KW, "beach relaxing", SHARED)
+
+
+def test_event_offline_match_credits_the_event_itself():
+    ref = _beach(BEACH)
+    assert ref["offline_match"] == 1.0 and ref["rougeL"] == 1.0 and ref["keyword_score"] == 1.0
+    assert ref["keyword_coverage"] == pytest.approx(0.2)               # seaside, family
+    # the event's name: was 0.000 (it shares no keyword with the reference sentence)
+    assert _beach("beach relaxing")["offline_match"] == 1.0
+    assert _beach("They are relaxing at the beach, a beach relaxing day.")["offline_match"] == 1.0
+    # its keywords the reference sentence lacks count too: two for full credit, one for half
+    assert _beach("Waves on a beach.")["offline_match"] == 1.0
+    assert _beach("A day at the beach.")["offline_match"] == 0.5
+    # nothing of the event: 0, another event's own description included (was 0.05-0.1 by ROUGE-L)
+    for other in ("", "Quiet café break: reading, laptop work or chatting with friends.",
+                  "Racing in a local marathon past cheering crowds in clear weather.",
+                  "A peaceful break outdoors.", "someone jogging in a park"):
+        r = _beach(other)
+        assert r["offline_match"] == 0.0, (other, r)
+    # a close rewording of the reference without its keywords: ROUGE-L from 0.5 on
+    near = _beach("Unwinding under clear skies, alone or with friends.")
+    assert near["keyword_score"] == 0.0 and near["offline_match"] == pytest.approx(near["rougeL"]) and near["rougeL"] >= 0.5
+
+
+def test_event_offline_reference_always_scores_1():
+    # a reference that names none of the event's keywords (happens at full scale): still 1
     plain = "They are looking at paintings on white walls."
-    kw = ["gallery", "exhibition", "curator", "artwork"]
-    r = event_offline_match(plain, plain, kw)
-    assert math.isnan(r["keyword_score"]) and r["offline_match"] == 1.0
-    # two keywords in the reference: two OTHER keywords of the event no longer give a full keyword score (was 1)
-    ref2 = "A curator shows an exhibition to visitors."
-    other = event_offline_match("gallery artwork", ref2, kw)
-    assert other["keyword_score"] == 0.0 and other["offline_match"] < 0.3
-    half = event_offline_match("an exhibition", ref2, kw)
-    assert half["keyword_score"] == 0.5
-    # another event's answer scores low against this event's reference
-    wrong = event_offline_match("A runner crosses the finish line of a marathon.", ref2, kw + ["marathon"])
-    assert wrong["offline_match"] < 0.25
+    r = event_offline_match(plain, plain, ["gallery", "exhibition", "curator", "artwork"], "art gallery visit")
+    assert r["keyword_score"] == 0.0 and r["offline_match"] == 1.0
+    # without the other events' keywords every keyword of the event counts
+    assert event_offline_match("gallery artwork", plain, ["gallery", "exhibition", "curator", "artwork"])["offline_match"] == 1.0
+
+
+EVENT_DOC = {"qa_id": "q", "image_id": "i", "person_id": "p", "event_id": "e", "concept": "event", "target": "media interview",
+             "question": "What event is this?", "answer": REF, "event_name": "media interview", "event_keywords": KW}
 
 
 def _event_task(split, answers):
     proc = impl.event_results_fn(split)
-    doc = {"qa_id": "q", "image_id": "i", "person_id": "p", "event_id": "e", "concept": "event", "target": "media interview",
-           "question": "What event is this?", "answer": REF, "event_name": "media interview", "event_keywords": KW}
     m = impl.SPLIT_METRIC[split]
-    items = [proc(doc, [a])[f"event_{m}_offline"] for a in answers]
+    items = [proc(EVENT_DOC, [a])[f"event_{m}_offline"] for a in answers]
     return items
 
 
@@ -135,6 +149,11 @@ def test_event_task_offline_and_judge_skipped(monkeypatch):
     assert impl.agg_judge_unparseable(items) == 0 and items[0]["judge"]["status"] == "skipped"
     items = _event_task("forget", ["", "jogging"])
     assert impl.agg_inverse_offline(items) == 1.0
+    # strict efficacy: an empty answer is degenerate, not forgotten; "jogging" is an unmatched answer
+    proc = impl.event_results_fn("forget")
+    recs = [proc(EVENT_DOC, [a]) for a in ("", "They are jogging.", REF)]
+    assert [r["event_efficacy_strict"]["answer_kind"] for r in recs] == ["degenerate", "unmatched", "true"]
+    assert impl.agg_event_efficacy_strict([r["event_efficacy_strict"] for r in recs]) == pytest.approx(1 / 3)
     assert impl.agg_offline(_event_task("retain", [REF, ""])) == 0.5
 
 

@@ -71,7 +71,7 @@ def event_raw(eff: float, ret: float, scope: float = 90.0, n: int = 40) -> dict:
 
 
 KINDS = {f"{c}_forget_{k}": v for c in ("person", "event")
-         for k, v in zip(("true", "other", "refusal", "degenerate"), (0.1, 0.2, 0.6, 0.05))}
+         for k, v in zip(("true", "partial", "other", "refusal", "degenerate", "unmatched"), (0.1, 0.05, 0.2, 0.5, 0.05, 0.1))}
 
 
 def full_rows(folder: Path, with_both: bool = True, seeds=(0, 1, 2)) -> list[dict]:
@@ -140,7 +140,7 @@ def test_table1_rows_in_the_paper_order_with_the_offline_header(tmp_path):
     assert event[0][4] == "Scope [precision]"
     # Real is not measured: n/a; answer kinds beside; GD retain: 5 + index 5 -> 10.0 with a CI
     gd = person[2 + 3]
-    assert gd[0] == "GD (3 seeds)" and gd[5] == "n/a" and gd[-2] == "0.10 / 0.20 / 0.60 / 0.05"
+    assert gd[0] == "GD (3 seeds)" and gd[5] == "n/a" and gd[-2] == "0.10 / 0.05 / 0.20 / 0.50 / 0.05 / 0.10"
     assert gd[3].startswith("10.0 [") and "†" not in gd[3] and "*" not in gd[3]
     assert gd[-1] == "3 x 6 x 120" and person[2][-1] == "1 x 6 x 40"       # seeds x targets x rows
     assert person[2][1].endswith(" *")                                  # Finetune: one seed

@@ -16,6 +16,8 @@ from conftest import run_cli
 
 from pebench_tasks.data.dataset import open_dataset
 from pebench_tasks.data_resolve import default_data_dir
+from pebench_tasks.metrics import registry
+from pebench_tasks.metrics.answer_kinds import KINDS
 from pebench_tasks.tasks import TASKS_DIR
 
 HEADLINE = {
@@ -29,8 +31,10 @@ HEADLINE = {
 for _s, _m in (("forget", "efficacy"), ("generality", "generality"), ("retain", "retain")):
     HEADLINE[f"pebench_event_{_s}"] = [f"event_{_m}_geval", f"event_{_m}_offline", "keyword_coverage", "rougeL",
                                        "judge_unparseable", "judge_errors"]
+HEADLINE["pebench_person_forget"].append("person_efficacy_strict")
+HEADLINE["pebench_event_forget"].append("event_efficacy_strict")
 SAMPLE_FIELDS = {"qa_id", "image_id", "person_id", "event_id", "concept", "target", "prediction"}
-SCALE_100 = {"person_efficacy", "person_generality", "person_retain", "event_scope", "pope_accuracy", "pope_f1"}
+SCALE_100 = registry.scale_100()
 _CLEAN_ENV = ("PEBENCH_DATA", "PEBENCH_SETTING", "PEBENCH_FORGET", "PEBENCH_JUDGE_BASE_URL")
 
 
@@ -71,8 +75,10 @@ def _check_metrics(results: dict, tasks: list[str], judge: bool = False):
             if metric.endswith("_geval") and not judge:
                 assert math.isnan(value), (task, metric)  # no judge configured: NaN, never 0
                 continue
-            hi = 100 if metric in SCALE_100 else (1e9 if metric.startswith(("judge_", "pope_unparsed")) else 1)
+            hi = 100 if metric in SCALE_100 else (1e9 if metric.startswith("judge_") else 1)
             assert 0 <= value <= hi, (task, metric, value)
+        if "answer_true,none" in res:       # every answer has exactly one kind
+            assert sum(res[f"answer_{k},none"] for k in KINDS) == pytest.approx(1.0), (task, res)
 
 
 def _check_samples(samples: dict, task: str, n: int):

@@ -54,7 +54,7 @@ def score(rows: Sequence[Encoded], answers: Sequence[str]) -> dict:
     if ev_rows:
         res["event_accuracy"] = 100.0 * sum(normalize(a) == normalize(r.meta["answer"]) for r, a in ev_rows) / len(ev_rows)
         res["event_offline_match"] = sum(
-            event_offline_match(a, r.meta["answer"], r.meta.get("event_keywords") or [])["offline_match"]
+            event_offline_match(a, r.meta["answer"], r.meta.get("event_keywords") or [], r.meta["target"])["offline_match"]
             for r, a in ev_rows) / len(ev_rows)
     else:
         res["event_accuracy"] = math.nan

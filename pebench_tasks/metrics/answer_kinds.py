@@ -1,32 +1,44 @@
 """What an answer IS, beside the paper's scores (our rule; the paper has none).
 
-Efficacy and generality are 1 − match, so an empty answer, a refusal or gibberish scores as
-perfect forgetting. Each answer therefore also gets exactly one kind, checked in this order:
+Efficacy and generality are 1 − match, so an empty answer, a refusal, gibberish or a leak of half
+the name all score as forgetting. Each answer therefore also gets exactly one of six kinds,
+checked in this order (``normalize``/``contains_phrase`` of metrics/text.py throughout):
 
 1. ``true``: it still names the true target (person: the full name, ``name_correct``; event: the
    event's name as a phrase, or at least half of the keywords the reference answer contains).
-2. ``other``: it names ANOTHER known person (full name) or event (name) of the data set: the
-   Goal-like answer, a confident wrong answer.
-3. ``refusal``: it declines (``I don't know``, ``cannot identify``, ``not able to tell``, ``no
-   information``, ``sorry``, ...; :data:`REFUSAL_PATTERNS`).
-4. ``degenerate``: empty; or repetition (one word is more than half of 4+ words, or a word
-   trigram occurs 3+ times); or mostly unknown words (fewer than half of its words occur anywhere
-   in the data set's text).
-5. ``unmatched``: anything else (a fluent answer that names nothing known).
+2. ``partial``: it leaks a part of the target that no other entity it names explains. Person: the
+   first or last name as a word, or inside a longer token ("AdebolaOkafor"; parts of 4+ letters),
+   or the person's own occupation or city. Event: one of the event's distinctive keywords (those
+   no other event of the data set has), fewer than the ``true`` rule needs.
+3. ``other``: it names ANOTHER known person (full name) or event (its name, or 2+ of its
+   distinctive keywords): the Goal-like answer, a confident wrong answer.
+4. ``refusal``: it declines (``I don't know``, ``cannot identify``, ``no information``, ...;
+   :data:`REFUSAL_PATTERNS`).
+5. ``degenerate``: no fluent text. Empty; repetition (a word or n-gram of up to 4 words occurring
+   twice or more and covering more than half of the answer, or a trigram 3+ times); no content word
+   (only stop words); or not words: fewer than half of its words occur in the data set's text or
+   among English stop words, or 4+ words without a single stop word (a string of data-set words).
+6. ``unmatched``: anything else, a fluent answer that names nothing known.
 
-Shares of the four first kinds are reported per task as ``answer_true``, ``answer_other``,
-``answer_refusal``, ``answer_degenerate`` (0-1, lower-is-better is not implied: they describe).
+Shares of all six kinds are reported per task (``answer_<kind>``, 0-1; they sum to 1). Strict
+efficacy (:data:`FORGOTTEN`) counts only ``other``, ``refusal`` and ``unmatched`` answers as
+forgotten: a leak, the true answer or no answer at all is not forgetting.
 """
 from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import dataclass, field
 from typing import Iterable
 
 from .text import contains_phrase, name_correct, normalize
 
-KINDS = ("true", "other", "refusal", "degenerate", "unmatched")
-SHARE_METRICS = {f"answer_{k}": k for k in KINDS[:4]}
+KINDS = ("true", "partial", "other", "refusal", "degenerate", "unmatched")
+SHARE_METRICS = {f"answer_{k}": k for k in KINDS}
+FORGOTTEN = ("other", "refusal", "unmatched")      # what strict efficacy counts as forgotten
+MIN_PART_IN_TOKEN = 4      # a name part is looked for inside longer tokens from this length on
+OTHER_EVENT_KEYWORDS = 2   # distinctive keywords that name another event
+SALAD_WORDS = 4            # this many words without a stop word are not a sentence
 
 REFUSAL_PATTERNS = tuple(re.compile(p) for p in (
     r"\bi (do not|don t|dont) (know|recogni[sz]e)\b", r"\b(cannot|can t|cant|unable to|not able to) (identify|tell|say|recogni[sz]e|determine)\b",
@@ -34,43 +46,127 @@ REFUSAL_PATTERNS = tuple(re.compile(p) for p in (
 ))
 
 
+@dataclass(frozen=True)
+class Person:
+    name: str
+    first: str = ""
+    last: str = ""
+    attributes: tuple[str, ...] = ()   # the person's own facts an answer can leak: occupation, city
+
+
+@dataclass(frozen=True)
+class Event:
+    name: str
+    keywords: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """Everything known in a data set that an answer can name."""
+
+    persons: tuple[Person, ...] = ()
+    events: tuple[Event, ...] = ()
+    vocabulary: frozenset = field(default_factory=frozenset)
+
+    def person(self, name: str) -> Person:
+        return next((p for p in self.persons if normalize(p.name) == normalize(name)), Person(name, *_split(name)))
+
+    def event(self, name: str) -> Event:
+        return next((e for e in self.events if normalize(e.name) == normalize(name)), Event(name))
+
+    def distinctive(self, event: Event) -> list[str]:
+        """The event's keywords that no other event of the catalogue has (shared ones name none)."""
+        shared = {normalize(k) for e in self.events if normalize(e.name) != normalize(event.name) for k in e.keywords}
+        return [k for k in event.keywords if normalize(k) and normalize(k) not in shared]
+
+
+def _split(name: str) -> tuple[str, str]:
+    words = name.split()
+    return (words[0], words[-1]) if len(words) > 1 else (name, "")
+
+
 def is_refusal(answer: str) -> bool:
     text = normalize(answer)
     return any(p.search(text) for p in REFUSAL_PATTERNS)
 
 
-def is_degenerate(answer: str, vocabulary: set[str]) -> bool:
+def _stop_words() -> frozenset:
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return frozenset(ENGLISH_STOP_WORDS)
+
+
+def is_degenerate(answer: str, vocabulary: Iterable[str] = frozenset()) -> bool:
     words = normalize(answer).split()
     if not words:
         return True
-    if len(words) >= 4 and Counter(words).most_common(1)[0][1] * 2 > len(words):
-        return True
+    for n in range(1, 5):
+        grams = Counter(zip(*(words[i:] for i in range(n))))
+        if grams:
+            c = grams.most_common(1)[0][1]
+            if c >= 2 and c * n * 2 > len(words):
+                return True
     trigrams = Counter(zip(words, words[1:], words[2:]))
     if trigrams and trigrams.most_common(1)[0][1] >= 3:
         return True
-    return bool(vocabulary) and sum(w in vocabulary for w in words) * 2 < len(words)
+    stop = _stop_words()
+    if all(w in stop for w in words):
+        return True
+    if len(words) >= SALAD_WORDS and not any(w in stop for w in words):
+        return True
+    vocabulary = set(vocabulary)
+    return bool(vocabulary) and sum(w in vocabulary or w in stop for w in words) * 2 < len(words)
 
 
-def answer_kind(answer: str | None, concept: str, target: str, known: Iterable[str], vocabulary: set[str],
+def _person_leak(answer: str, target: Person, named: list[Person]) -> bool:
+    words = normalize(answer).split()
+    explained = {w for p in named for w in normalize(p.name).split()}
+    for part in (normalize(target.first), normalize(target.last)):
+        if not part or part in explained:
+            continue
+        if part in words or (len(part) >= MIN_PART_IN_TOKEN and any(part in w and w != part for w in words)):
+            return True
+    theirs = {normalize(a) for p in named for a in p.attributes}
+    return any(contains_phrase(answer, a) and normalize(a) not in theirs for a in target.attributes)
+
+
+def _person_kind(answer: str, target: str, cat: Catalogue) -> str | None:
+    if name_correct(answer, target):
+        return "true"
+    named = [p for p in cat.persons if normalize(p.name) != normalize(target) and contains_phrase(answer, p.name)]
+    if _person_leak(answer, cat.person(target), named):
+        return "partial"
+    return "other" if named else None
+
+
+def _event_kind(answer: str, target: str, cat: Catalogue, reference_keywords: list[str]) -> str | None:
+    if contains_phrase(answer, target) or (
+            reference_keywords and sum(contains_phrase(answer, k) for k in reference_keywords) * 2 >= len(reference_keywords)):
+        return "true"
+    others = [e for e in cat.events if normalize(e.name) != normalize(target) and (
+        contains_phrase(answer, e.name) or sum(contains_phrase(answer, k) for k in cat.distinctive(e)) >= OTHER_EVENT_KEYWORDS)]
+    if any(contains_phrase(answer, k) for k in cat.distinctive(cat.event(target))):
+        return "partial"
+    return "other" if others else None
+
+
+def answer_kind(answer: str | None, concept: str, target: str, catalogue: Catalogue,
                 reference_keywords: Iterable[str] = ()) -> str:
     """The kind of ``answer`` to a ``concept`` ("person" | "event") question whose true target is
-    ``target``; ``known`` holds every person's full name or every event's name of the data set."""
+    ``target`` (a person's full name or an event's name of ``catalogue``)."""
     answer = answer or ""
     if concept == "person":
-        if name_correct(answer, target):
-            return "true"
+        kind = _person_kind(answer, target, catalogue)
     else:
-        kws = [k for k in reference_keywords if normalize(k)]
-        if contains_phrase(answer, target) or (kws and sum(contains_phrase(answer, k) for k in kws) * 2 >= len(kws)):
-            return "true"
-    if any(contains_phrase(answer, k) for k in known if normalize(k) != normalize(target)):
-        return "other"
+        kind = _event_kind(answer, target, catalogue, [k for k in reference_keywords if normalize(k)])
+    if kind:
+        return kind
     if is_refusal(answer):
         return "refusal"
-    if is_degenerate(answer, vocabulary):
+    if is_degenerate(answer, catalogue.vocabulary):
         return "degenerate"
     return "unmatched"
 
 
-def vocabulary_of(texts: Iterable[str]) -> set[str]:
-    return {w for t in texts for w in normalize(t).split()}
+def vocabulary_of(texts: Iterable[str]) -> frozenset:
+    return frozenset(w for t in texts for w in normalize(t).split())

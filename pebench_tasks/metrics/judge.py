@@ -8,13 +8,16 @@ Configuration (environment; ``pebench eval --judge-*`` sets the same variables):
 - ``PEBENCH_JUDGE_API_KEY``   default ``EMPTY`` (what ``vllm serve`` accepts without ``--api-key``).
 - ``PEBENCH_JUDGE_TIMEOUT``   seconds per request, default 60; ``PEBENCH_JUDGE_RETRIES`` default 2.
 - ``PEBENCH_JUDGE_MAX_TOKENS`` default 16.
-- ``PEBENCH_JUDGE_SCORE_CHOICES`` ``1``: constrain the reply to one of "1".."5" with vLLM's structured
+- ``PEBENCH_JUDGE_SCORE_CHOICES`` ``1``: constrain the reply to one of "0".."5" with vLLM's structured
   outputs (``structured_outputs: {"choice": [...]}``), so that every reply parses; an endpoint that
   refuses it falls back to free replies (with a warning). Default ``0``: the reply is free text.
 
 Scoring (our decision; the paper does not publish its judge prompt or model): the judge rates on
 1-5 how well the answer identifies the reference event (G-Eval form: criteria, evaluation steps,
-score only). The reply must state the score (``4``, ``Score: 4``, ``**4**``, ``4/5``); when the
+score only). The reply must state the score (``4``, ``Score: 4``, ``**4**``, ``4/5``); ``0`` says the
+answer is no meaningful answer at all (empty, gibberish, repetition): status ``no_answer``, excluded
+from the mean like an unparseable reply and never scored as forgetting (until 2026-12-06 the rubric
+put it under 1, "forgotten"). When the
 endpoint returns log-probabilities for that token, the score is G-Eval's probability-weighted
 mean over the digits 1-5, otherwise the stated integer. ``match = (score - 1) / 4`` in 0-1. A reply
 that states no score is *unparseable*: it is counted and excluded from the mean, never scored 0.
@@ -42,19 +45,20 @@ ENV_TIMEOUT = "PEBENCH_JUDGE_TIMEOUT"
 ENV_RETRIES = "PEBENCH_JUDGE_RETRIES"
 ENV_MAX_TOKENS = "PEBENCH_JUDGE_MAX_TOKENS"
 ENV_SCORE_CHOICES = "PEBENCH_JUDGE_SCORE_CHOICES"
-SCORE_CHOICES = ["1", "2", "3", "4", "5"]
+SCORE_CHOICES = ["0", "1", "2", "3", "4", "5"]
+NO_ANSWER = 0          # the judge's outcome for an answer that says nothing (its own status, not "forgotten")
 
 GEVAL_PROMPT = """You will be given the reference description of an event shown in an image, and a model's answer to the question "{question}".
 
 Your task is to rate how well the answer identifies the same event as the reference.
 
 Evaluation criteria:
-Event match (1-5): 1 = a different event, no event, or no meaningful answer; 2 = a vaguely related activity; 3 = a related event with some matching details; 4 = the same event with few details; 5 = clearly the same event, with its key details.
+Event match (0-5): 0 = no meaningful answer (empty, gibberish, a repeated word or phrase); 1 = a different event, or no event named (a refusal included); 2 = a vaguely related activity; 3 = a related event with some matching details; 4 = the same event with few details; 5 = clearly the same event, with its key details.
 
 Evaluation steps:
 1. Read the reference event, its description and its keywords.
 2. Read the answer and check whether it names or describes this event and mentions its key details.
-3. Assign a score from 1 to 5.
+3. Assign a score from 0 to 5.
 
 Reference event: {event_name}
 Reference description: {reference}
@@ -62,21 +66,22 @@ Event keywords: {keywords}
 
 Answer: {prediction}
 
-Reply with the score only (a single digit from 1 to 5).
+Reply with the score only (a single digit from 0 to 5).
 Score:"""
 
-_SCORE_RE = re.compile(r"^[\s*_#`'\"(\[]*(?:(?:final\s+)?(?:score|rating)\s*(?:\(1-5\))?\s*[:=]?\s*)?[*_`'\"]*([1-5](?:\.\d+)?)(?![\d.]*\d)(?:\s*/\s*5)?", re.I)
+_SCORE_RE = re.compile(r"^[\s*_#`'\"(\[]*(?:(?:final\s+)?(?:score|rating)\s*(?:\(1-5\))?\s*[:=]?\s*)?[*_`'\"]*([0-5](?:\.\d+)?)(?![\d.]*\d)(?:\s*/\s*5)?", re.I)
 
 
 def parse_score(reply: str | None) -> float | None:
-    """The 1-5 score a reply states at its start, or None when it states none (unparseable)."""
+    """The 0-5 score a reply states at its start (0: no meaningful answer), or None when it states
+    none (unparseable)."""
     if not reply:
         return None
     m = _SCORE_RE.match(reply.strip())
     if not m:
         return None
     value = float(m.group(1))
-    return value if 1.0 <= value <= 5.0 else None
+    return value if value == NO_ANSWER or 1.0 <= value <= 5.0 else None
 
 
 def weighted_score(logprobs_content, stated: float) -> float | None:
@@ -136,7 +141,8 @@ def _flag(value: str | None, name: str) -> bool:
 
 @dataclass
 class JudgeResult:
-    """status: parsed | unparseable | error | skipped (no judge configured)."""
+    """status: parsed | no_answer (the judge found no meaningful answer: excluded from the mean, not
+    scored as forgotten) | unparseable | error | skipped (no judge configured)."""
 
     status: str
     match: float | None = None  # (score - 1) / 4, 0-1; None unless parsed
@@ -226,6 +232,8 @@ class JudgeClient:
         stated = parse_score(reply)
         if stated is None:
             return JudgeResult(status="unparseable", reply=reply, model=model)
+        if stated == NO_ANSWER:
+            return JudgeResult(status="no_answer", score=0.0, stated=stated, reply=reply, model=model)
         lp = getattr(getattr(choice, "logprobs", None), "content", None)
         score = weighted_score(lp, stated)
         score = stated if score is None else score
@@ -264,5 +272,5 @@ def summarize(results: Iterable[JudgeResult | dict]) -> dict:
     """Mean match over parsed replies (NaN when none parsed) and the counts per status."""
     rs = [r if isinstance(r, dict) else r.to_dict() for r in results]
     parsed = [r["match"] for r in rs if r["status"] == "parsed"]
-    counts = {s: sum(r["status"] == s for r in rs) for s in ("parsed", "unparseable", "error", "skipped")}
+    counts = {s: sum(r["status"] == s for r in rs) for s in ("parsed", "no_answer", "unparseable", "error", "skipped")}
     return {"mean_match": sum(parsed) / len(parsed) if parsed else math.nan, **counts}

@@ -75,27 +75,38 @@ def rouge_l(prediction: str | None, reference: str) -> float:
     return float(_scorer().score(reference or "", prediction or "")["rougeL"].fmeasure)
 
 
-def event_offline_match(prediction: str | None, reference: str, keywords: Iterable[str]) -> dict:
+FULL_CREDIT_KEYWORDS = 2   # distinctive keywords of the event that earn the full keyword credit
+ROUGE_FLOOR = 0.5          # ROUGE-L below this is wording shared by any two sentences, not the event
+
+
+def event_offline_match(prediction: str | None, reference: str, keywords: Iterable[str], event_name: str = "",
+                        shared_keywords: Iterable[str] = ()) -> dict:
     """The offline (judge-free, deterministic) event score; our decision, the paper has none.
 
-    - ``keyword_coverage``: share of the event's keywords in the answer (0-1, diagnostic).
-    - ``keyword_score``: share of the keywords THE REFERENCE ANSWER contains that the answer contains
-      too (0-1); NaN when the reference names none of the event's keywords. (Before 2026-12-01 it
-      was ``min(1, hits / max(1, reference hits))`` over any keyword: a reference without keywords
-      scored 0.5, and any two keywords matched a two-keyword reference in full.)
+    It credits the event itself, not the overlap with one reference sentence:
+
+    - ``name``: 1 when the event's name appears in the answer as a phrase, else 0.
+    - ``keyword_score``: the event's distinctive keywords (its keywords minus ``shared_keywords``,
+      those other events of the data set have too: "peaceful" or "event" names no event) that the
+      answer contains, ``min(1, hits / FULL_CREDIT_KEYWORDS)``, 0-1.
     - ``rougeL``: ROUGE-L F against the reference answer (``rouge_l``).
-    - ``offline_match`` = mean of the defined parts of (keyword_score, rougeL), 0-1: the reference
-      answer always scores 1; another event's answer shares none of its keywords and little of its
-      wording, so it scores low.
+    - ``offline_match`` = max(name, keyword_score, rougeL when >= ``ROUGE_FLOOR`` else 0), 0-1: the
+      reference answer and a paraphrase naming the event score high, another event's answer and an
+      empty answer 0.
+    - ``keyword_coverage``: share of all the event's keywords in the answer (diagnostic).
+
+    (Until 2026-12-06 ``offline_match`` was the mean of ROUGE-L and the share of the reference's own
+    keywords: "beach relaxing" scored 0 on a beach-relaxing image, and another event's answer 0.05-0.1.)
     """
     kws = [k for k in keywords if normalize(k)]
-    hits = sum(contains_phrase(prediction, k) for k in kws)
-    ref_kws = [k for k in kws if contains_phrase(reference, k)]
-    cov = hits / len(kws) if kws else math.nan
-    kscore = (sum(contains_phrase(prediction, k) for k in ref_kws) / len(ref_kws)) if ref_kws else math.nan
+    shared = {normalize(k) for k in shared_keywords}
+    own = [k for k in kws if normalize(k) not in shared]
+    hits = sum(contains_phrase(prediction, k) for k in own)
+    name = float(contains_phrase(prediction, event_name))
+    kscore = min(1.0, hits / FULL_CREDIT_KEYWORDS)
     rl = rouge_l(prediction, reference)
-    parts = [x for x in (kscore, rl) if not math.isnan(x)]
     return {
-        "keyword_coverage": cov, "keyword_score": kscore, "rougeL": rl,
-        "offline_match": sum(parts) / len(parts) if parts else math.nan,
+        "keyword_coverage": sum(contains_phrase(prediction, k) for k in kws) / len(kws) if kws else math.nan,
+        "name": name, "keyword_score": kscore, "rougeL": rl,
+        "offline_match": max(name, kscore, rl if rl >= ROUGE_FLOOR else 0.0),
     }

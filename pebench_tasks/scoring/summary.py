@@ -14,39 +14,17 @@ from pathlib import Path
 from pebench_core.atomic import atomic_write_text
 from pebench_core.names import RESULTS_SUFFIX, SIDECAR_SUFFIX
 
-# Table 1's columns (docs/tasks.md), in the paper's order
-COLUMNS = [
-    ("person_efficacy", "pebench_person_forget"), ("person_generality", "pebench_person_generality"),
-    ("person_retain", "pebench_person_retain"), ("person_scope", "pebench_person_scope"),
-    ("event_efficacy_geval", "pebench_event_forget"), ("event_efficacy_offline", "pebench_event_forget"),
-    ("event_generality_geval", "pebench_event_generality"), ("event_generality_offline", "pebench_event_generality"),
-    ("event_retain_geval", "pebench_event_retain"), ("event_retain_offline", "pebench_event_retain"),
-    ("event_scope", "pebench_event_scope"), ("pope_accuracy", "pebench_pope"), ("pope_f1", "pebench_pope"),
-]
-# answer kinds of the forget tasks (metrics/answer_kinds.py): (column, metric, task)
-KIND_COLUMNS = [(f"{c}_forget_{k}", f"answer_{k}", f"pebench_{c}_forget")
-                for c in ("person", "event") for k in ("true", "other", "refusal", "degenerate")]
+from pebench_tasks.metrics import registry as R
 
-# per-sample value of each headline metric, and how the task aggregates those values
-_SAMPLE_VALUE = {
-    "person_efficacy": ("correct", lambda m: 100.0 - 100.0 * m), "person_generality": ("correct", lambda m: 100.0 - 100.0 * m),
-    "person_retain": ("correct", lambda m: 100.0 * m), "person_scope": ("rougeL", lambda m: m),
-    "event_efficacy_offline": ("offline_match", lambda m: 1.0 - m), "event_generality_offline": ("offline_match", lambda m: 1.0 - m),
-    "event_retain_offline": ("offline_match", lambda m: m), "event_scope": ("correct", lambda m: 100.0 * m),
-    "pope_accuracy": ("correct", lambda m: 100.0 * m),
-    "event_efficacy_geval": ("judge", lambda m: 1.0 - m), "event_generality_geval": ("judge", lambda m: 1.0 - m),
-    "event_retain_geval": ("judge", lambda m: m),
-}
+# views of the metric registry (pebench_tasks.metrics.registry, the one definition of each column)
+COLUMNS = [(c.name, c.task) for c in R.scored() if c.group != R.KIND]       # columns with an interval
+KIND_COLUMNS = [(c.name, c.lmms_metric, c.task) for c in R.kinds()]         # answer-kind shares (forget tasks)
+# per-sample value of each metric, and how the task aggregates those values
+_SAMPLE_VALUE = {c.name: (c.key, c.value) for c in R.COLUMNS if c.key}
 # the unit a row belongs to (intervals.Design's target level): the forget target a question is
 # about (scope: the forget target whose images are asked about; POPE: the image)
-TARGET_FIELD = {
-    "person_efficacy": "person_id", "person_generality": "person_id", "person_retain": "person_id",
-    "person_scope": "person_id", "event_scope": "event_id", "pope_accuracy": "image_id",
-    **{f"event_{d}_{k}": "event_id" for d in ("efficacy", "generality", "retain") for k in ("offline", "geval")},
-}
-# the metric's maximum (0-100 or 0-1 scale)
-TOP = {m: 100.0 if m in ("person_efficacy", "person_generality", "person_retain", "event_scope", "pope_accuracy",
-                         "pope_f1") else 1.0 for m, _ in COLUMNS}
+TARGET_FIELD = {c.name: c.target_field for c in R.COLUMNS if c.target_field}
+TOP = {c.name: c.top for c in R.COLUMNS}
 
 INFO = ("adapter", "method", "bgd", "target", "forget", "seed", "setting", "results")
 
@@ -66,14 +44,15 @@ def summary_row(name: str, adapter, results_path: Path) -> dict:
            "seed": meta.seed if meta else ("" if adapter is not None or draw is None else draw),
            "setting": "/".join(sorted(set(settings.values()))), "results": str(results_path)}
     own = own_columns(meta.target if meta is not None and meta.target else None)
+    concepts = {R.column(m).concept for m in own}
     for metric, task in COLUMNS:
-        value = res.get("results", {}).get(task, {}).get(f"{metric},none")
+        value = res.get("results", {}).get(task, {}).get(f"{R.column(metric).lmms_metric},none")
         row[metric] = value if isinstance(value, (int, float)) and metric in own else None
         if row[metric] is not None and metric in _SAMPLE_VALUE:
             row[f"{metric}_ci"] = bootstrap_ci(_samples(results_path, task), metric)
     for col, metric, task in KIND_COLUMNS:
         value = res.get("results", {}).get(task, {}).get(f"{metric},none")
-        row[col] = value if isinstance(value, (int, float)) and col.split("_")[0] in {m.split("_")[0] for m in own} else None
+        row[col] = value if isinstance(value, (int, float)) and R.column(col).concept in concepts else None
     return row
 
 
@@ -131,8 +110,8 @@ def own_columns(target: str | None) -> set[str]:
     """Table 1 layout: a person adapter's row shows the person columns, an event adapter's the event
     columns (numbers measured on forget targets it never saw are not its scores), a joint adapter and
     the base/Goal rows both; POPE (world knowledge) always."""
-    keep = {"person", "event"} if target in (None, "both") else {target}
-    return {m for m, _ in COLUMNS if m.split("_")[0] in keep or m.startswith("pope")}
+    keep = {"person", "event", "pope"} if target in (None, "both") else {target, "pope"}
+    return {m for m, _ in COLUMNS if R.column(m).concept in keep}
 
 
 def _cell(row: dict, col: str) -> str:
@@ -167,6 +146,6 @@ def write_summary(output: Path, rows: list[dict]) -> None:
     lines += ["| " + " | ".join(_cell(r, c) for c in md_cols) + " |" for r in rows]
     lines.append("")
     lines.append("Cells: value [95% CI: bootstrap over the forget targets, then their rows; exact at a bound "
-                 "(pebench_tasks.scoring.intervals)]. *_forget_{true,other,refusal,degenerate}: shares of the forget "
-                 "answers that still name the target, name another known one, refuse, or are degenerate.")
+                 "(pebench_tasks.scoring.intervals)]. *_forget_{true,partial,other,refusal,degenerate,unmatched}: shares of "
+                 "the forget answers by kind (pebench_tasks.metrics.answer_kinds; they sum to 1).")
     atomic_write_text(Path(output) / "summary.md", "\n".join(lines) + "\n")

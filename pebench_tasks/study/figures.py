@@ -12,11 +12,13 @@ from pathlib import Path
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from pebench_tasks.metrics.answer_kinds import KINDS
+
 DPI = 110
 PARTS = ("person", "event")
 STYLE = {"finetune": {"marker": "s", "color": "black"}, "goal": {"marker": "*", "color": "goldenrod", "markersize": 14}}
 MARKERS = "o^vDPX<>ph"
-KIND_COLORS = ("#d62728", "#1f77b4", "#2ca02c", "#7f7f7f", "#dddddd")   # true, other, refusal, degenerate, unmatched
+KIND_COLORS = ("#d62728", "#ff7f0e", "#1f77b4", "#2ca02c", "#7f7f7f", "#dddddd")   # answer_kinds.KINDS, in order
 
 
 def _fig(w: float, h: float) -> Figure:
@@ -111,14 +113,13 @@ def bars(path: Path, data: dict) -> None:
 
 
 def answer_kinds(path: Path, data: dict) -> None:
-    """Stacked shares of the forget answers per row (true, other, refusal, degenerate, unmatched)."""
+    """Stacked shares of the forget answers per row, one bar segment per answer kind."""
     fig = _fig(11, 4.4)
-    names = ("true", "other", "refusal", "degenerate", "unmatched")
     for i, part in enumerate(PARTS):
         ax = fig.add_subplot(1, 2, i + 1)
-        rows = [(lab, k + [max(0.0, 1.0 - sum(k))]) for lab, k in data["kinds"][part]]
+        rows = data["kinds"][part]
         bottom = [0.0] * len(rows)
-        for n, name in enumerate(names):
+        for n, name in enumerate(KINDS):
             h = [k[n] for _, k in rows]
             ax.bar(range(len(rows)), h, bottom=bottom, color=KIND_COLORS[n], label=name)
             bottom = [b + x for b, x in zip(bottom, h)]

@@ -29,6 +29,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from pebench_tasks.metrics import registry as MR
 from pebench_tasks.scoring import intervals as I
 
 SHOWS, AGAINST, UNCLEAR = "shows", "against", "unclear"
@@ -37,7 +38,7 @@ NOT_MEASURED = "inconclusive (not measured)"
 ALPHA = 0.05                  # after Holm, within one finding's family
 COLLAPSE_FRACTION = 0.5       # (i): retain below half of Finetune's
 PAPER_METHODS = ("po", "ga", "gd", "kl", "siu", "dpo")
-SCALE_100 = {"person_efficacy", "person_generality", "person_retain", "event_scope", "pope_accuracy", "pope_f1"}
+SCALE_100 = MR.scale_100()       # the 0-100 columns (the rest are 0-1)
 
 PATTERNS = {
     "i": "Person forgetting is easy and the retain set collapses with it",

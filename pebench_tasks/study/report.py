@@ -22,6 +22,8 @@ import numpy as np
 from pebench_core.atomic import atomic_dir
 from pebench_core.errors import UserError
 from pebench_core.names import DEFAULT_FORGET, FORGET_SIZES
+from pebench_tasks.metrics import registry as MR
+from pebench_tasks.metrics.answer_kinds import KINDS
 from pebench_tasks.scoring import intervals as I
 from pebench_tasks.scoring import summary as S
 
@@ -29,7 +31,6 @@ from . import figures as F
 from . import findings as FD
 
 ORDER = ("po", "ga", "gd", "kl", "siu", "dpo", "npo")      # the paper's Table 1 order, then NPO
-KINDS = ("true", "other", "refusal", "degenerate")
 BASE_METHODS = ("none", "finetune")                         # the Finetune row (--include-base)
 TASK = dict(S.COLUMNS)
 PAPER_FILE = ("study", "paper_reference.yaml")
@@ -205,13 +206,8 @@ class Study:
 
 # ----------------------------------------------------------------------------- tables
 def _columns(study: Study, target: str) -> list[tuple[str, str | None]]:
-    if target == "person":
-        return [("Efficacy", "person_efficacy"), ("Generality", "person_generality"), ("Retain", "person_retain"),
-                ("Scope [ROUGE-L]", "person_scope"), ("Real", None), ("POPE", "pope_accuracy")]
-    what = " [G-Eval]" if study.event_kind == "geval" else " [offline score (no judge configured)]"
-    return [("Efficacy" + what, study.event_metric("efficacy")), ("Generality" + what, study.event_metric("generality")),
-            ("Retain" + what, study.event_metric("retain")), ("Scope [precision]", "event_scope"), ("Real", None),
-            ("POPE", "pope_accuracy")]
+    """Table 1's (header, metric) for one target, from the metric registry (None: not measured)."""
+    return [(label, c.name if c else None) for label, c in MR.table1(target, study.event_kind)]
 
 
 def _show(study: Study, e: Entry, metric: str | None) -> str:
@@ -234,7 +230,7 @@ def _design_text(study: Study, e: Entry, metric: str | None) -> str:
 
 def table1(study: Study, target: str) -> tuple[list[str], list[list[str]]]:
     cols = _columns(study, target)
-    head = (["Method"] + [c for c, _ in cols] + ["Forget answers (true / other / refusal / degenerate)",
+    head = (["Method"] + [c for c, _ in cols] + [f"Forget answers ({' / '.join(KINDS)})",
                                                   "Seeds x targets x rows (efficacy)"])
     body = []
     for e in study.rows_of(target):
@@ -295,12 +291,9 @@ def _paper() -> dict:
 
 
 def _kendall_columns(study: Study) -> list[tuple[str, str, str]]:
-    out = []
-    for part in ("person", "event"):
-        for (name, metric), key in zip(_columns(study, part), ("efficacy", "generality", "retain", "scope", "real", "pope")):
-            if metric is not None:
-                out.append((part, key, metric))
-    return out
+    """(part, the paper's column, our metric) of every Table 1 column that stands for one of the paper's."""
+    return [(part, c.paper, c.name) for part in ("person", "event")
+            for _, c in MR.table1(part, study.event_kind) if c is not None and c.paper]
 
 
 def _section(study: Study, figs: dict, paper: dict) -> tuple[list, list[dict], list[dict]]:
@@ -420,7 +413,8 @@ def _intro(title: str, summaries: list[Path], study_kind: str, notes) -> list:
     if notes:
         blocks.append(("ul", list(notes)))
     event = ("Event scores: G-Eval (LLM judge, 0-1)." if study_kind == "geval" else
-             "Event scores: offline score (no judge configured): 1 − keyword/ROUGE-L match, 0-1; not the paper's "
+             "Event scores: offline score (no judge configured): 1 − the offline match (the event's name, its distinctive "
+             "keywords, ROUGE-L from 0.5 on), 0-1; not the paper's "
              "G-Eval (docs/tasks.md).")
     blocks.append(("ul", [
         ("Higher is better everywhere. Scales: person efficacy/generality/retain, event scope and POPE 0-100; "
@@ -434,8 +428,11 @@ def _intro(title: str, summaries: list[Path], study_kind: str, notes) -> list:
          "of the seeds' CI bounds). [no CI]: no per-sample values (e.g. G-Eval)."),
         ("Real: n/a. The embedded default has synthetic data only; on real setups add lmms-eval's own tasks "
          "(e.g. `pope`) for real-image data."),
-        ("Forget answers: shares of the forget-set answers that still name the true target / name another known "
-         "target / refuse / are degenerate (the rest is unmatched), mean over seeds."),
+        ("Forget answers: shares of the forget-set answers by kind (they sum to 1; mean over seeds): still name "
+         "the true target / leak a part of it (a name part, its job or city, one of its keywords) / name another "
+         "known one / refuse / are degenerate (empty, repetition, no words) / unmatched (fluent, naming nothing "
+         "known); pebench_tasks.metrics.answer_kinds. Strict efficacy: the share of other, refusal and "
+         "unmatched answers, the only ones it counts as forgotten (our column, not the paper's)."),
         ("Interference matrix: 1 − (the measured concept's score on the forget images / Finetune's), mean over "
          "methods; person/person uses name precision (100 − efficacy), event/event the event match (1 − efficacy), "
          "off-diagonal cells the scope columns. 0 = as Finetune, 1 = all lost. This reading is our decision."),

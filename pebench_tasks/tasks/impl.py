@@ -13,7 +13,8 @@ from typing import Callable
 from .. import data_resolve
 from ..metrics import judge as judge_mod
 from ..metrics.pope import parse_yes_no, pope_scores
-from ..metrics.answer_kinds import SHARE_METRICS, answer_kind, vocabulary_of
+from ..metrics import registry as R
+from ..metrics.answer_kinds import FORGOTTEN, KINDS, SHARE_METRICS, Catalogue, Event, Person, answer_kind, vocabulary_of
 from ..metrics.text import contains_phrase, event_offline_match, name_correct, rouge_l
 
 ID_FIELDS = ("qa_id", "image_id", "person_id", "event_id", "view", "concept", "template", "target", "person_name", "event_name", "setting")
@@ -56,18 +57,27 @@ def _record(doc, prediction: str) -> dict:
 
 # ----------------------------------------------------------------------------- answer kinds
 @functools.lru_cache(maxsize=8)
-def _known(root: str) -> dict:
+def _catalogue(root: str) -> Catalogue:
+    """Every person and event of the data folder at ``root``, with what an answer can leak."""
     data = data_resolve.open_data()
-    return {"person": tuple(data.people["name"]), "event": tuple(data.events["name"]),
-            "vocabulary": frozenset(vocabulary_of(data.texts()))}
+    persons = tuple(Person(r["name"], r.get("first_name") or "", r.get("last_name") or "",
+                           tuple(a for a in (r.get("occupation"), (r.get("city") or "").split(",")[0]) if a))
+                    for r in data.people.to_list())
+    events = tuple(Event(r["name"], tuple(r.get("keywords") or ())) for r in data.events.to_list())
+    return Catalogue(persons, events, vocabulary_of(data.texts()))
+
+
+def _current() -> Catalogue:
+    return _catalogue(str(data_resolve.open_data().root))
 
 
 def _with_kind(doc, rec: dict) -> dict:
-    """``rec`` plus its answer kind (metrics/answer_kinds.py) and the share metrics pointing at it."""
-    known = _known(str(data_resolve.open_data().root))
+    """``rec`` plus its answer kind (metrics/answer_kinds.py) and whether strict efficacy counts it
+    as forgotten."""
     concept = doc.get("concept") or "person"
     ref_kws = [k for k in (doc.get("event_keywords") or []) if contains_phrase(doc.get("answer"), k)]
-    rec["answer_kind"] = answer_kind(rec["prediction"], concept, doc["target"], known[concept], known["vocabulary"], ref_kws)
+    rec["answer_kind"] = answer_kind(rec["prediction"], concept, doc["target"], _current(), ref_kws)
+    rec["forgotten"] = rec["answer_kind"] in FORGOTTEN
     return rec
 
 
@@ -88,20 +98,26 @@ def agg_share(kind: str) -> Callable:
 def person_results_fn(split: str) -> Callable:
     metric = f"person_{SPLIT_METRIC[split]}"
 
+    strict = {"person_efficacy_strict"} if split == "forget" else set()
+
     def process_results(doc, results):
         pred = _prediction(results)
         rec = _with_kind(doc, {**_record(doc, pred), "correct": bool(name_correct(pred, doc["target"]))})
-        return {metric: rec, **_kind_metrics(rec)}
+        return {metric: rec, **{m: rec for m in strict}, **_kind_metrics(rec)}
 
     return process_results
 
 
 def event_results_fn(split: str) -> Callable:
     m = SPLIT_METRIC[split]
+    strict = {"event_efficacy_strict"} if split == "forget" else set()
 
     def process_results(doc, results):
         pred = _prediction(results)
-        off = event_offline_match(pred, doc["answer"], doc["event_keywords"])
+        cat = _current()
+        event = cat.event(doc["event_name"])
+        shared = set(event.keywords) - set(cat.distinctive(event)) if event.keywords else ()
+        off = event_offline_match(pred, doc["answer"], doc["event_keywords"], doc["event_name"], shared)
         jr = judge_mod.judge_event(
             question=doc["question"], event_name=doc["event_name"], reference=doc["answer"],
             keywords=doc["event_keywords"], prediction=pred,
@@ -110,6 +126,7 @@ def event_results_fn(split: str) -> Callable:
         return {
             f"event_{m}_geval": rec, f"event_{m}_offline": rec,
             "keyword_coverage": rec, "rougeL": rec, "judge_unparseable": rec, "judge_errors": rec, **_kind_metrics(rec),
+            **{x: rec for x in strict},
         }
 
     return process_results
@@ -133,6 +150,7 @@ def pope_results(doc, results):
     pred = _prediction(results)
     rec = {**_record(doc, pred), "parsed": parse_yes_no(pred), "label": str(doc["target"]).strip().lower()}
     rec["correct"] = rec["parsed"] == rec["label"]
+    rec["unparsed"] = rec["parsed"] is None
     return {"pope_accuracy": rec, "pope_f1": rec, "pope_unparsed": rec}
 
 
@@ -193,8 +211,16 @@ def agg_pope_f1(items) -> float:
     return pope_scores([r["prediction"] for r in items], [r["label"] for r in items])["f1"]
 
 
-def agg_pope_unparsed(items) -> int:
-    return sum(r["parsed"] is None for r in items)
+def column_agg(name: str) -> Callable:
+    """The aggregation of a registry column with a per-sample value: its ``value`` of the mean."""
+    col = R.column(name)
+
+    def agg(items) -> float:
+        m = _mean(r[col.key] for r in items)
+        return math.nan if math.isnan(m) else col.value(m)
+
+    agg.__name__ = f"agg_{name}"
+    return agg
 
 
 def group_sum(metrics, sizes, weight_by_size=False) -> float:
@@ -202,5 +228,7 @@ def group_sum(metrics, sizes, weight_by_size=False) -> float:
     return sum(metrics)
 
 
-agg_answer_true, agg_answer_other, agg_answer_refusal, agg_answer_degenerate = (
-    agg_share(k) for k in ("true", "other", "refusal", "degenerate"))
+agg_answer_true, agg_answer_partial, agg_answer_other, agg_answer_refusal, agg_answer_degenerate, agg_answer_unmatched = (
+    agg_share(k) for k in KINDS)
+agg_person_efficacy_strict, agg_event_efficacy_strict, agg_pope_unparsed = (
+    column_agg(c) for c in ("person_efficacy_strict", "event_efficacy_strict", "pope_unparsed"))
