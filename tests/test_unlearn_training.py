@@ -102,6 +102,15 @@ def test_method_raises_forget_loss(method_runs, method, target):
     assert "language_model" in cfg["target_modules"] and cfg["r"] == 8
 
 
+def test_siu_dual_masked_kl_is_not_zero_on_the_mini_data(method_runs):
+    """SIU's DMK on its unseen-name targets keeps every answer token but the new name's, so it moves
+    once the adapter does (with refusal targets and the greedy-token mask it stayed ~0: SIU = PO)."""
+    meta = json.loads((method_runs[("siu", "person")]["dir"] / "pebench_unlearn.json").read_text())
+    dmk = [h["dmk"] for h in meta["log_history"] if "dmk" in h]
+    print("siu dmk per logged step:", [round(x, 5) for x in dmk])
+    assert len(dmk) >= STEPS // 2 and max(dmk[1:]) > 1e-3
+
+
 def test_gd_and_kl_keep_retain_closer_than_ga(finetuned, mini_data_dir, session_dir, eval_sets):
     """Measured on retain rows that D_r never holds (schema 2), after 40 steps (the demo's length):
     at STEPS = 8 the three drifts were too small to order (2026-12-02: ga 7.2e-4, gd 9.3e-4,

@@ -112,24 +112,28 @@ def _softmax(xs):
 
 
 def test_dual_masked_kl_by_hand():
-    """V = 4, one row, two target tokens (1, 2); the concept is token 3. Position 0: the Finetune
-    model's greedy token is the target (kept); position 1: it is not (token mask drops it). Token 3
-    gets p_ref = 0 without renormalisation."""
+    """V = 4, one row, two target tokens (1, 2); the forgotten concept is token 3, the unseen name
+    token 2. Position 0 (target 1) is kept; position 1 (target 2, the unseen name) is dropped by the
+    token mask. Token 3 gets p_ref = 0 without renormalisation."""
     from unlearn.methods.siu import dual_masked_kl
 
     labels = torch.tensor([[-100, 1, 2]])
     ref = torch.tensor([[[0.0, 2.0, 0.0, 1.0], [3.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0]]])
     theta = torch.tensor([[[1.0, 0.0, 0.0, 0.0], [0.0, 0.0, 5.0, 0.0], [0.0, 0.0, 0.0, 0.0]]])
-    concept = torch.tensor([[3, -1]])
+    concept, new = torch.tensor([[3, -1]]), torch.tensor([[2]])
     p_ref, p_th = _softmax([0.0, 2.0, 0.0, 1.0]), _softmax([1.0, 0.0, 0.0, 0.0])
     want = sum(p_ref[v] * (math.log(p_ref[v]) - math.log(p_th[v])) for v in (0, 1, 2))
-    assert float(dual_masked_kl(theta, ref, labels, concept)) == pytest.approx(want, rel=1e-6)
+    assert float(dual_masked_kl(theta, ref, labels, concept, new)) == pytest.approx(want, rel=1e-6)
+    # without an unseen name both positions are kept: position 1 adds its own KL
+    p_ref1, p_th1 = _softmax([3.0, 0.0, 0.0, 0.0]), _softmax([0.0, 0.0, 5.0, 0.0])
+    both = (want + sum(p_ref1[v] * (math.log(p_ref1[v]) - math.log(p_th1[v])) for v in (0, 1, 2))) / 2
+    assert float(dual_masked_kl(theta, ref, labels, concept, torch.tensor([[-1]]))) == pytest.approx(both, rel=1e-6)
     # with renormalisation over V \ C (the old rule) the value would differ
     z = sum(p_ref[v] for v in (0, 1, 2))
     renorm = sum(p_ref[v] / z * (math.log(p_ref[v] / z) - math.log(p_th[v])) for v in (0, 1, 2))
     assert abs(renorm - want) > 1e-3
-    # nothing kept -> 0
-    assert float(dual_masked_kl(theta, theta * 0 + ref[:, :, [1, 0, 2, 3]], labels, concept)) == 0.0
+    # nothing kept (every target token is the unseen name's) -> 0
+    assert float(dual_masked_kl(theta, ref, labels, concept, torch.tensor([[1, 2]]))) == 0.0
 
 
 class _Bigram(torch.nn.Module):
@@ -146,7 +150,7 @@ class _Bigram(torch.nn.Module):
         return SimpleNamespace(logits=self.drop(self.table[input_ids]))
 
 
-def test_siu_loss_through_the_method_is_taken_on_the_refusal_targets():
+def test_siu_loss_through_the_method_is_taken_on_the_unseen_name_targets():
     from unlearn.methods import build_method
     from unlearn.methods.base import LossContext
 
@@ -158,14 +162,15 @@ def test_siu_loss_through_the_method_is_taken_on_the_refusal_targets():
     lab = torch.tensor([[-100, 1, 2]])
     true_ids = torch.tensor([[0, 3, 2]])       # the true answer starts with the concept token 3
     true_lab = torch.tensor([[-100, 3, 2]])
-    concept = torch.tensor([[3, -1]])
-    inputs = {"forget_alt": {"input_ids": ids, "labels": lab, "concept": torch.tensor([0]), "concept_ids": concept},
+    concept, new = torch.tensor([[3, -1]]), torch.tensor([[2]])   # answer token 2 is the unseen name
+    inputs = {"forget_alt": {"input_ids": ids, "labels": lab, "concept": torch.tensor([0]), "concept_ids": concept,
+                             "new_ids": new},
               "forget": {"input_ids": true_ids, "labels": true_lab, "concept": torch.tensor([0]), "concept_ids": concept},
               "retain": {"input_ids": ids, "labels": lab, "concept": torch.tensor([0])}}
     meth = build_method("siu", {"retain_weight": 1.0, "dmk_weight": 1.0})
     loss, logs = meth.loss(LossContext(model, ref_model=ref), inputs)
-    # by hand: refusal NLL (positions 0 -> 1, 1 -> 2) + retain NLL (same rows) + DMK (position 0 only:
-    # ref's greedy next token after 0 is 1 = target; after 1 it is 0 != 2)
+    # by hand: target NLL (positions 0 -> 1, 1 -> 2) + retain NLL (same rows) + DMK (position 0 only:
+    # the target token at position 1 is the unseen name's)
     nll = -(math.log(_softmax(theta_table[0])[1]) + math.log(_softmax(theta_table[1])[2])) / 2
     p_ref, p_th = _softmax(ref_table[0]), _softmax(theta_table[0])
     dmk = sum(p_ref[v] * (math.log(p_ref[v]) - math.log(p_th[v])) for v in (0, 1, 2))
@@ -479,3 +484,21 @@ def test_lazy_rows_encode_on_first_access_and_equal_eager_rows(tiny_qwen2_vl_dir
         assert torch.equal(a.input_ids, b.input_ids) and torch.equal(a.labels, b.labels)
         assert a.meta == b.meta and torch.equal(lazy_enc.raw_image(a.image_key), eager_enc.raw_image(b.image_key))
     assert len(lazy_enc._images) <= 3
+
+
+def test_siu_targets_replace_the_concept_by_an_unseen_one(mini_data_dir):
+    from pebench_tasks.data.dataset import open_dataset
+    from unlearn.data.unseen import EVENTS, PERSONS, unseen_answer
+
+    data = open_dataset(mini_data_dir)
+    known = [*data.people["name"], *data.events["name"]]
+    assert not {n.lower() for n in PERSONS + EVENTS} & {k.lower() for k in known}
+    text, name = unseen_answer("This is Anh Santoso, a trainer from Lagos.", "Anh Santoso", "person", "q1", 0, known)
+    assert name in PERSONS and text == f"This is {name}, a trainer from Lagos."
+    text, name = unseen_answer("Unwinding at the seaside.", "beach relaxing", "event", "q2", 0, known)
+    assert name in EVENTS and text == f"This is a {name}."
+    # chosen by (seed, qa_id): stable, and spread over the pool
+    assert unseen_answer("This is X Y.", "X Y", "person", "q1", 0)[1] == unseen_answer("This is X Y.", "X Y", "person", "q1", 0)[1]
+    assert len({unseen_answer("This is X Y.", "X Y", "person", f"q{i}", 0)[1] for i in range(40)}) > 5
+    # a data set that uses a pool name never gets it
+    assert unseen_answer("This is X Y.", "X Y", "person", "q1", 0, known=PERSONS[1:])[1] == PERSONS[0]

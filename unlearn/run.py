@@ -122,7 +122,7 @@ def _check_data(dsm, data, cfg, setting: str, target: str, meth) -> tuple[str, s
 def _rows(dsm, data, cfg, setting, target, meth, encoder, seed):
     """Encoded (forget, retain or None, refusal-target or None) rows."""
     from . import data as D
-    from .data import refusals
+    from .data import refusals, unseen
 
     forget_split, retain_split = C.get(cfg, "data.forget_split", "forget"), C.get(cfg, "data.retain_split", "retain_train")
     concepts = _concepts(target)
@@ -136,7 +136,14 @@ def _rows(dsm, data, cfg, setting, target, meth, encoder, seed):
         if not r_rows:
             raise UserError(f"{data}: retain split {setting}/{retain_split} has no {'/'.join(retain_concepts)} rows")
     alt_rows = None
-    if meth.needs_alt:
+    if meth.needs_alt and meth.alt_answers == "unseen":
+        known = [*dsm.people["name"], *dsm.events["name"]]
+        alt_rows = []
+        for r in f_rows:
+            text, name = unseen.unseen_answer(r.meta.get("answer", ""), r.meta["target"], r.meta["concept"],
+                                              r.meta["qa_id"], seed, known)
+            alt_rows.append(encoder.encode(r.image_key, r.meta["question"], text, meta={**r.meta, "unseen_name": name}))
+    elif meth.needs_alt:
         templates = {**refusals.DEFAULTS, **(cfg.get("refusals") or {})}
         alt_rows = [encoder.encode(r.image_key, r.meta["question"],
                                    refusals.pick(templates, r.meta["concept"], r.meta["qa_id"], seed), meta=dict(r.meta))

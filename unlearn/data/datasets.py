@@ -213,7 +213,8 @@ CONCEPT_CODE = {"person": 0, "event": 1, "pope": 2}
 class Collator:
     """List of items (dicts of name -> (Encoded, raw image)) -> dict of name -> padded batch.
     Adds ``<name>_concept`` (0 person, 1 event, 2 other) and, if asked, ``<name>_concept_ids``
-    (token ids of each row's target name, -1 padded) for SIU's masks."""
+    and ``<name>_new_ids`` (token ids of each row's target name and of its unseen name, -1 padded)
+    for SIU's masks."""
 
     def __init__(self, encoder: Encoder, concept_ids: bool = False, flat_key: str | None = None,
                  aux_labels: dict[str, dict[str, int]] | None = None, positions: bool = False):
@@ -230,6 +231,14 @@ class Collator:
             hit = self._target_ids[target] = sorted(ids)
         return hit
 
+    def _ids(self, names: list[str]) -> torch.Tensor:
+        """(B, K) token ids of each row's name, -1 padded (no name: none)."""
+        lists = [self.target_token_ids(n) if n else [] for n in names]
+        ids = torch.full((len(names), max(1, max(len(x) for x in lists))), -1, dtype=torch.long)
+        for i, x in enumerate(lists):
+            ids[i, :len(x)] = torch.tensor(x, dtype=torch.long)
+        return ids
+
     def __call__(self, items: list[dict]) -> dict:
         out = {}
         for name in items[0]:
@@ -242,19 +251,15 @@ class Collator:
                 return batch
             batch["concept"] = torch.tensor([CONCEPT_CODE.get(r.meta.get("concept"), 2) for r in rows])
             if self.concept_ids and name.startswith("forget"):
-                lists = [self.target_token_ids(r.meta.get("target", "")) for r in rows]
-                k = max(1, max(len(x) for x in lists))
-                ids = torch.full((len(rows), k), -1, dtype=torch.long)
-                for i, x in enumerate(lists):
-                    ids[i, :len(x)] = torch.tensor(x, dtype=torch.long)
-                batch["concept_ids"] = ids
+                batch["concept_ids"] = self._ids([r.meta.get("target", "") for r in rows])
+                batch["new_ids"] = self._ids([r.meta.get("unseen_name", "") for r in rows])
             out[name] = batch
         return out
 
 
 def model_inputs(batch: dict) -> dict:
     """The keys of a sub-batch that the model's forward takes."""
-    return {k: v for k, v in batch.items() if k not in ("labels", "concept", "concept_ids")}
+    return {k: v for k, v in batch.items() if k not in ("labels", "concept", "concept_ids", "new_ids")}
 
 
 def split_hash(frames: Iterable) -> str:

@@ -177,9 +177,10 @@ class Method:
 
     name: str = ""
     needs_retain: bool = True       # items carry a retain row
-    needs_alt: bool = False         # items carry the forget row with a refusal answer
+    needs_alt: bool = False         # items carry the forget row with another answer (alt_answers)
+    alt_answers: str = "refusal"    # that answer: "refusal" (refusals.py) or "unseen" (unseen.py, SIU)
     needs_ref: bool = False         # uses the frozen fine-tuned model
-    needs_concept_ids: bool = False # SIU's masks
+    needs_concept_ids: bool = False # SIU's masks (the forgotten name's and the unseen name's token ids)
     supports_bgd: bool = False
     params: tuple = ()             # hyper-parameters it reads; their values live in its YAML only
 

@@ -1,19 +1,19 @@
-"""SIU: Single Image Unlearning's Dual Masked KL (Li et al., arXiv 2405.12523), on our refusal targets.
+"""SIU: Single Image Unlearning's Dual Masked KL (Li et al., arXiv 2405.12523), on its own targets.
 
-L = mean_i nll(θ; x_i, q_i, a_i) + α · L_r + γ · DMK,   a_i = the row's fine-tuning target (a refusal)
-DMK = mean over KEPT positions t of the fine-tuning targets a_i of
+L = mean_i nll(θ; x_i, q_i, a_i) + α · L_r + γ · DMK
+a_i = the row's answer with the forgotten concept replaced by an unseen one (unlearn/data/unseen.py:
+      "This is Marta Lindqvist, a trainer from Lagos."), SIU's "aligning with unseen concepts"
+DMK = mean over KEPT positions t of a_i of
       sum_{v ∉ C_i} p_ref(v | x, q, a<t) · (log p_ref(v | x, q, a<t) − log p_θ(v | x, q, a<t))
-- taken on the fine-tuning targets (the new answers), as in SIU, not on the true answers;
+- token mask: the positions whose target token belongs to the unseen name N_i (the tokens that
+  contradict the old knowledge) are dropped; every other answer token (the rest of the answer, end
+  of turn) is kept, so the model keeps what it said around the name;
 - vocabulary mask: the forgotten concept's tokens C_i (the person's full name or the event's name)
-  get p_ref(v) = 0, with NO renormalisation (SIU zeroes them; p_θ stays the full softmax);
-- token mask: a target token that contradicts the old knowledge is dropped. **Our operational
-  rule** (SIU states the principle for its own targets): a target position is kept only where the
-  Finetune model's greedy next token equals the target token, i.e. where the new answer agrees with
-  what the model knew (shared wording, punctuation, end of turn); positions where the refusal
-  departs from the old answer take no KL.
-Deviation we keep (docs/unlearn.md): SIU builds several kinds of fine-tuning data (the concept
-answered as an unseen one, plus preserved data); we use the refusal templates of PO/DPO as targets
-and the retain set as preserved data, so the methods differ only in their losses.
+  get p_ref(v) = 0, with NO renormalisation (SIU zeroes them; p_θ stays the full softmax).
+(Before 2026-12-06 the targets were PO's refusals and a position was kept only where the Finetune
+model's greedy token equalled the refusal's, which almost never happened: DMK ~0, SIU = PO.)
+Deviation we keep (docs/unlearn.md): of SIU's multifaceted data we build the unseen-concept answers;
+the retain NLL plays the role of its preserved data.
 """
 from __future__ import annotations
 
@@ -35,12 +35,14 @@ def concept_masks(labels: torch.Tensor, concept_ids: torch.Tensor, vocab: int):
 
 
 def dual_masked_kl(logits: torch.Tensor, ref_logits: torch.Tensor, labels: torch.Tensor,
-                   concept_ids: torch.Tensor) -> torch.Tensor:
-    """SIU's DMK on the fine-tuning targets ``labels`` (see the module doc). Returns 0 (with a graph)
-    when no position is kept."""
+                   concept_ids: torch.Tensor, new_ids: torch.Tensor) -> torch.Tensor:
+    """SIU's DMK on the fine-tuning targets ``labels`` (see the module doc); ``new_ids`` (B, K) the
+    unseen name's token ids, ``concept_ids`` (B, K') the forgotten name's, -1 padded. Returns 0
+    (with a graph) when no position is kept."""
     lg, lb, mask = _shift(logits, labels)
     rl = ref_logits[:, :-1, :]
-    keep = mask & (rl.argmax(-1) == lb.clamp(min=0))           # token mask
+    is_new = ((lb.unsqueeze(-1) == new_ids.unsqueeze(1)) & (new_ids >= 0).unsqueeze(1)).any(-1)
+    keep = mask & ~is_new                                        # token mask
     if not keep.any():
         return logits.sum() * 0.0
     _, drop = concept_masks(labels, concept_ids, logits.shape[-1])
@@ -58,6 +60,7 @@ class SIU(Method):
     needs_alt = True
     needs_ref = True
     needs_concept_ids = True
+    alt_answers = "unseen"
     params = ("retain_weight", "dmk_weight")   # values: task_configs/unlearn/siu.yaml
 
     def loss(self, ctx, inputs):
@@ -65,8 +68,8 @@ class SIU(Method):
         a = inputs["forget_alt"]
         lg_a = ctx.logits(a)
         nll_alt = seq_nll(lg_a, a["labels"]).mean()
-        logs["refusal_nll"] = nll_alt.detach()
-        dmk = dual_masked_kl(lg_a, ctx.ref_logits(a), a["labels"], a["concept_ids"])
+        logs["unseen_nll"] = nll_alt.detach()
+        dmk = dual_masked_kl(lg_a, ctx.ref_logits(a), a["labels"], a["concept_ids"], a["new_ids"])
         logs["dmk"] = dmk.detach()
         self.monitor_forget(ctx, inputs, logs)                   # the true answers: monitoring only
         loss = nll_alt + self.hp("retain_weight") * self.retain_nll(ctx, inputs, logs) + self.hp("dmk_weight") * dmk
