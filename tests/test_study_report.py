@@ -396,3 +396,29 @@ def test_report_and_repro_pool_several_summaries(tmp_path):
     cells, verdicts = repro.compare(parts, one)
     assert cells and all(c.a == c.b and c.a_ci == c.b_ci for c in cells)
     assert all(v["a"] == v["b"] for v in verdicts)
+
+
+def test_known_row_efficacy_counts_only_the_rows_the_finetune_model_answered(tmp_path):
+    """Finetune names 30 of 40 forget rows; a method still names rows 0-9 in every seed: its
+    efficacy is 75.0 on all rows and 100 x (1 - 10/30) = 66.7 on the known rows."""
+    ft_correct = [i < 30 for i in range(40)]
+    method_correct = [i < 10 for i in range(40)]
+    rows = [make_row(tmp_path, "base", method="none", setting="person_forget10", raw={"person_efficacy": ft_correct})]
+    rows += [make_row(tmp_path, f"ga-s{sd}", method="ga", target="person", setting="person_forget10", seed=sd,
+                      raw={"person_efficacy": method_correct}) for sd in (0, 1, 2)]
+    log = tmp_path / "base" / "base_samples_pebench_person_forget.jsonl"
+    recs = [json.loads(line) for line in log.read_text().splitlines()]
+    for r in recs:
+        r["person_efficacy"]["answer_kind"] = "true" if r["person_efficacy"]["correct"] else "other"
+    log.write_text("".join(json.dumps(r) + "\n" for r in recs))
+    study = study_of(summary_csv(tmp_path, rows))
+    ga = study.entry("ga", "person")
+    assert study.cell(ga, "person_efficacy").value == pytest.approx(75.0)
+    known = study.cell(ga, "person_efficacy_known")
+    assert known.value == pytest.approx(100 * (1 - 10 / 30)) and known.design.n_rows == 90
+    lo, hi = known.ci
+    assert lo <= known.value <= hi
+    assert study.cell(study.finetune("person"), "person_efficacy_known").value == pytest.approx(0.0)
+    # without the Finetune model's logs there is no known-row cell (never the all-rows value)
+    log.unlink()
+    assert study_of(summary_csv(tmp_path, rows)).cell(ga, "person_efficacy_known").value is None

@@ -14,7 +14,7 @@ from .answer_kinds import KINDS
 
 # the paper's Table 1 columns, in its order ("real": real-world knowledge, which we do not measure)
 PAPER_COLUMNS = ("efficacy", "generality", "retain", "scope", "real", "pope")
-HEADLINE, STRICT, KIND, EXTRA = "headline", "strict", "kind", "extra"
+HEADLINE, STRICT, KNOWN, KIND, EXTRA = "headline", "strict", "known", "kind", "extra"
 
 
 @dataclass(frozen=True)
@@ -28,9 +28,10 @@ class Column:
     inverse: bool = False        # top * (1 - mean): forgetting scores (1 - match)
     target_field: str = ""       # the unit a row belongs to (intervals.Design's target level)
     paper: str | None = None     # the paper's Table 1 column it stands for (PAPER_COLUMNS)
-    group: str = HEADLINE        # headline (Table 1) | strict | kind (answer-kind share) | extra
+    group: str = HEADLINE        # headline (Table 1) | strict | known | kind (answer-kind share) | extra
     metric: str | None = None    # the lmms-eval metric name when it differs from ``name``
     judge: str | None = None     # event columns: "geval" or "offline" (which score of the event)
+    of: str | None = None        # known: the column it restricts to the rows the Finetune model answered
 
     @property
     def lmms_metric(self) -> str:
@@ -68,6 +69,13 @@ COLUMNS: tuple[Column, ...] = (
            "person_id", group=STRICT),
     Column("event_efficacy_strict", "pebench_event_forget", "event", 1.0, "Strict efficacy", "forgotten", False,
            "event_id", group=STRICT),
+    # ours: efficacy on the forget rows the Finetune model answered correctly (answer kind "true"),
+    # computed by the report from the per-sample logs; not an lmms-eval metric
+    Column("person_efficacy_known", "pebench_person_forget", "person", 100.0, "Efficacy (known rows)", "correct", True,
+           "person_id", group=KNOWN, of="person_efficacy"),
+    *(Column(f"event_efficacy_{j}_known", "pebench_event_forget", "event", 1.0, "Efficacy (known rows)",
+             "judge" if j == "geval" else "offline_match", True, "event_id", group=KNOWN, judge=j, of=f"event_efficacy_{j}")
+      for j in ("geval", "offline")),
     Column("pope_unparsed", "pebench_pope", "pope", 1.0, "POPE unparsed", "unparsed", False, "image_id", group=EXTRA),
     *(Column(f"{c}_forget_{k}", f"pebench_{c}_forget", c, 1.0, k, group=KIND, metric=f"answer_{k}")
       for c in ("person", "event") for k in KINDS),
@@ -81,7 +89,7 @@ def column(name: str) -> Column:
 
 def scored() -> list[Column]:
     """The columns with a value per adapter in summary.csv, answer kinds last."""
-    return [c for c in COLUMNS if c.group != KIND] + kinds()
+    return [c for c in COLUMNS if c.group not in (KIND, KNOWN)] + kinds()
 
 
 def kinds(concept: str | None = None) -> list[Column]:
@@ -90,13 +98,13 @@ def kinds(concept: str | None = None) -> list[Column]:
 
 def table1(concept: str, judge: str) -> list[tuple[str, Column | None]]:
     """Table 1's columns for one target in the paper's order ((header, column); None where we
-    measure nothing), then strict efficacy; event columns by ``judge`` ("geval" | "offline")."""
+    measure nothing), then strict and known-row efficacy; event columns by ``judge`` ("geval" | "offline")."""
     out: list[tuple[str, Column | None]] = []
     for p in PAPER_COLUMNS:
         cs = [c for c in COLUMNS if c.group == HEADLINE and c.paper == p and c.concept in (concept, "pope")
               and c.judge in (None, judge)]
         out.append((cs[0].label, cs[0]) if cs else (p.capitalize(), None))
-    out += [(c.label, c) for c in COLUMNS if c.group == STRICT and c.concept == concept]
+    out += [(c.label, c) for c in COLUMNS if c.group in (STRICT, KNOWN) and c.concept == concept and c.judge in (None, judge)]
     return out
 
 
@@ -110,6 +118,7 @@ def markdown() -> str:
              "|---|---|---|---|---|---|---|---|"]
     for c in COLUMNS:
         value = "-" if c.key is None else (f"1 - mean({c.key})" if c.inverse else f"mean({c.key})")
+        value += f", rows Finetune answered (`{c.of}`)" if c.of else ""
         lines.append(f"| `{c.name}` | {c.task} | `{c.lmms_metric}` | {value} | 0-{c.top:g} | {c.target_field or '-'} "
                      f"| {c.paper or '-'} | {c.group} |")
     return "\n".join(lines) + "\n"

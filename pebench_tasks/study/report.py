@@ -154,6 +154,9 @@ class Study:
         return self._cells[key]
 
     def _cell(self, e: Entry, metric: str) -> Cell:
+        col = MR.BY_NAME.get(metric)
+        if col is not None and col.group == MR.KNOWN:
+            return self._known_cell(e, col)
         rows = [r for r in e.rows if r.get(metric) is not None]
         if not rows:
             return Cell(None)
@@ -166,9 +169,39 @@ class Study:
             return Cell(value, (float(np.mean(lows)), float(np.mean(highs))), "csv")
         return Cell(value)
 
-    def _design(self, rows: list[dict], metric: str) -> I.Design | None:
+    def _known_cell(self, e: Entry, col: MR.Column) -> Cell:
+        """``col.of`` on the forget rows the Finetune model answered correctly (answer kind "true"
+        in its logs); no value without the logs."""
+        known = self._known_rows(e.target, col)
+        rows = [r for r in e.rows if r.get(col.of) is not None]
+        design = self._design(rows, col.of, keep=known) if known is not None and rows else None
+        if design is None or not design.n_rows:
+            return Cell(None)
+        return Cell(design.value(), I.interval(design, col.top), "samples", design)
+
+    def _known_rows(self, target: str, col: MR.Column) -> set | None:
+        ft = self.finetune(target)
+        if ft is None:
+            return None
+        known = set()
+        for r in ft.rows:
+            path = Path(r.get("results") or "")
+            if not r.get("results") or not path.is_file():
+                return None
+            for s in self._samples(path, col.task):
+                rec = s.get(col.of)
+                if isinstance(rec, dict) and rec.get("answer_kind") == "true":
+                    known.add(rec.get("qa_id"))
+        return known
+
+    def _samples(self, path: Path, task: str) -> list[dict]:
+        if (path, task) not in self._logs:
+            self._logs[(path, task)] = S._samples(path, task)
+        return self._logs[(path, task)]
+
+    def _design(self, rows: list[dict], metric: str, keep: set | None = None) -> I.Design | None:
         """Every seed's per-sample values of ``metric`` (one summary row = one seed); None if a seed
-        has no log (then the CSV CIs)."""
+        has no log (then the CSV CIs). ``keep``: only the rows with these qa_ids."""
         if metric not in S._SAMPLE_VALUE:
             return None
         by_seed = {}
@@ -176,9 +209,9 @@ class Study:
             path = Path(r.get("results") or "")
             if not r.get("results") or not path.is_file():
                 return None
-            if (path, TASK[metric]) not in self._logs:
-                self._logs[(path, TASK[metric])] = S._samples(path, TASK[metric])
-            recs = self._logs[(path, TASK[metric])]
+            recs = self._samples(path, TASK[metric])
+            if keep is not None:
+                recs = [s for s in recs if isinstance(s.get(metric), dict) and s[metric].get("qa_id") in keep]
             if not S.sample_units(recs, metric):
                 return None
             seed = r.get("seed")
@@ -500,7 +533,7 @@ def _figure_data(study: Study) -> dict:
     """Plain numbers for figures.py: per part, (label, kind, {metric: Cell}, kinds)."""
     parts = {}
     for part in ("person", "event"):
-        metrics = [m for _, m in _columns(study, part) if m is not None]
+        metrics = [m for _, m in _columns(study, part) if m is not None and MR.column(m).group == MR.HEADLINE]
         parts[part] = [(e.label, e.kind, {m: study.cell(e, m) for m in metrics}, study.kinds(e, part))
                        for e in study.rows_of(part)]
     # answer kinds: every adapter, the joint ones too (their person and event forget answers)
@@ -509,7 +542,8 @@ def _figure_data(study: Study) -> dict:
     return {"parts": parts, "kinds": kinds, "interference": interference(study),
             "efficacy": {"person": "person_efficacy", "event": study.event_metric("efficacy")},
             "retain": {"person": "person_retain", "event": study.event_metric("retain")},
-            "headers": {part: {m: c for c, m in _columns(study, part) if m} for part in ("person", "event")}}
+            "headers": {part: {m: c for c, m in _columns(study, part) if m and MR.column(m).group == MR.HEADLINE}
+                        for part in ("person", "event")}}
 
 
 # ----------------------------------------------------------------------------- rendering
