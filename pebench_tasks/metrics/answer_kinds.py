@@ -26,6 +26,7 @@ forgotten: a leak, the true answer or no answer at all is not forgetting.
 """
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -68,16 +69,29 @@ class Catalogue:
     events: tuple[Event, ...] = ()
     vocabulary: frozenset = field(default_factory=frozenset)
 
+    # answers are scored by the thousand: the lookups below are built once per catalogue
+    @functools.cached_property
+    def _persons(self) -> dict:
+        return {normalize(p.name): p for p in self.persons}
+
+    @functools.cached_property
+    def _events(self) -> dict:
+        return {normalize(e.name): e for e in self.events}
+
+    @functools.cached_property
+    def _keyword_events(self) -> Counter:
+        return Counter(normalize(k) for e in self.events for k in set(e.keywords))
+
     def person(self, name: str) -> Person:
-        return next((p for p in self.persons if normalize(p.name) == normalize(name)), Person(name, *_split(name)))
+        return self._persons.get(normalize(name)) or Person(name, *_split(name))
 
     def event(self, name: str) -> Event:
-        return next((e for e in self.events if normalize(e.name) == normalize(name)), Event(name))
+        return self._events.get(normalize(name)) or Event(name)
 
     def distinctive(self, event: Event) -> list[str]:
         """The event's keywords that no other event of the catalogue has (shared ones name none)."""
-        shared = {normalize(k) for e in self.events if normalize(e.name) != normalize(event.name) for k in e.keywords}
-        return [k for k in event.keywords if normalize(k) and normalize(k) not in shared]
+        own = normalize(event.name) in self._events
+        return [k for k in event.keywords if normalize(k) and self._keyword_events[normalize(k)] <= (1 if own else 0)]
 
 
 def _split(name: str) -> tuple[str, str]:
