@@ -3,6 +3,7 @@ log-probs, checked against transformers + peft in fp32, and its table in the rep
 from __future__ import annotations
 
 import csv
+import math
 
 import pytest
 from conftest import GOAL_SETTING, run_cli
@@ -41,6 +42,34 @@ def _hf_logprobs(model_dir, adapter_dir, rows) -> list[float]:
         lp = torch.log_softmax(logits[-len(ids) - 1:-1], -1).gather(1, torch.tensor(ids)[:, None])
         out.append(float(lp.mean()))
     return out
+
+
+def test_truth_ratio_and_its_perturbed_answers():
+    names = ["Anh Santoso", "Mei Lin", "Lars Eriksen", "Renata Ramirez"]
+    row = {"qa_id": "q1", "concept": "person", "target": "Anh Santoso", "answer": "This is Anh Santoso, a trainer."}
+    pert = FQ.perturbed_answers(row, names, {})
+    assert len(pert) == 3 and len(set(pert)) == 3 and all("Anh Santoso" not in p and p.endswith(", a trainer.") for p in pert)
+    assert {p.split(",")[0][8:] for p in pert} == set(names[1:])
+    events = {"beach relaxing": "At the seaside.", "farm visit": "On a farm.", "gym workout": "In a gym."}
+    ev = {"qa_id": "q2", "concept": "event", "target": "beach relaxing", "answer": "At the seaside."}
+    assert sorted(FQ.perturbed_answers(ev, names, events)) == ["In a gym.", "On a farm."]
+    # R = mean_k exp(lp_k) / exp(lp_true), per forget row
+    recs = [{"split": "forget", "qa_id": "a", "logprob": -0.1}, {"split": "generality", "qa_id": "h", "logprob": -0.2},
+            *({"split": "perturbed", "qa_id": f"a#{k}", "logprob": lp} for k, lp in enumerate((-1.0, -2.0, -3.0)))]
+    r = FQ.truth_ratios(recs)
+    assert set(r) == {"a"} and r["a"] == pytest.approx((math.exp(-1) + math.exp(-2) + math.exp(-3)) / 3 / math.exp(-0.1))
+    # forget quality: KS of the truth ratios against the Goal model's on the same rows
+    def model(name, true_lp, pert_lp, n=30):
+        out = []
+        for i in range(n):
+            out.append({"model": name, "setting": "s", "split": "forget", "qa_id": f"q{i}", "logprob": true_lp - i * 0.01})
+            out += [{"model": name, "setting": "s", "split": "perturbed", "qa_id": f"q{i}#{k}", "logprob": pert_lp}
+                    for k in range(3)]
+        return out
+    rows = {r["model"]: r for r in FQ.summarize(model("ft", -0.05, -3.0) + model("un", -2.0, -2.0) + model("goal", -2.0, -2.0),
+                                                {"s": "goal"})}
+    assert rows["ft"]["truth_ratio"] < 0.1 and rows["ft"]["forget_quality"] < 1e-6
+    assert rows["un"]["forget_quality"] == 1.0 and rows["goal"]["ks_d"] == 0.0
 
 
 def test_ks_and_auc_definitions():
@@ -95,11 +124,11 @@ def test_report_shows_the_quality_table(tmp_path):
 
     path = tmp_path / "forget_quality.csv"
     rows = [["base-person_forget10", "finetune", "False", "person", "forget10", "", "person_forget10", "48", "32",
-             "-0.04", "-0.05", "1.0", "3e-28", "0.55"],
-            ["ga-a", "ga", "False", "person", "forget10", "0", "person_forget10", "48", "32", "-2.0", "-1.5", "0.5", "0.01", "0.40"],
-            ["ga-b", "ga", "False", "person", "forget10", "1", "person_forget10", "48", "32", "-4.0", "-3.5", "0.3", "0.03", "0.50"],
+             "-0.04", "-0.05", "0.001", "1.0", "3e-28", "0.55"],
+            ["ga-a", "ga", "False", "person", "forget10", "0", "person_forget10", "48", "32", "-2.0", "-1.5", "0.5", "0.5", "0.01", "0.40"],
+            ["ga-b", "ga", "False", "person", "forget10", "1", "person_forget10", "48", "32", "-4.0", "-3.5", "0.7", "0.3", "0.03", "0.50"],
             ["goal-person_forget10", "goal", "False", "person", "forget10", "0", "person_forget10", "48", "32",
-             "-10.3", "-10.4", "0.0", "1.0", "0.56"]]
+             "-10.3", "-10.4", "1.2", "0.0", "1.0", "0.56"]]
     with path.open("w", newline="") as fh:
         w = csv.writer(fh)
         from pebench_tasks.scoring.answer_logprobs import QUALITY_FIELDS
@@ -109,7 +138,7 @@ def test_report_shows_the_quality_table(tmp_path):
     head, body = quality_table(read_quality(path), "forget10")
     assert [b[1] for b in body] == ["Finetune", "GA (2 seeds)", "Goal"]
     assert body[1][2:5] == ["0.02", "0.40", "0.450"]        # means over the two seeds
-    assert body[1][5] == "-3.00 / -2.50"
+    assert body[1][5] == "-3.00 / -2.50" and body[1][6] == "0.6"
     bad = tmp_path / "bad.csv"
     bad.write_text("model,method\nx,ga\n")
     with pytest.raises(Exception, match="no column 'target'"):

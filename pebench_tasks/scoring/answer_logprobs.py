@@ -31,7 +31,7 @@ from . import engine as E
 LOGPROBS_CSV, QUALITY_CSV = "answer_logprobs.csv", "forget_quality.csv"
 LOGPROB_FIELDS = ["model", "setting", "split", "qa_id", "logprob", "tokens"]
 QUALITY_FIELDS = ["model", "method", "bgd", "target", "forget", "seed", "setting", "n_forget", "n_heldout",
-                  "logprob_forget", "logprob_heldout", "ks_d", "forget_quality", "mia_auc"]
+                  "logprob_forget", "logprob_heldout", "truth_ratio", "ks_d", "forget_quality", "mia_auc"]
 
 
 @dataclass
@@ -48,13 +48,19 @@ class Spec:
 
 
 def _rows(data, setting: str) -> list[dict]:
-    out = []
+    """The forget and held-out rows with their true answers, then the forget rows' perturbed answers."""
+    out, perturbed = [], []
+    names = list(data.people["name"])
+    event_answers = {e["name"]: e["description"] for e in data.events.to_list()}
     for split in (FQ.FORGET, FQ.HELDOUT):
         ds = data.split(setting, split)
         for r in ds:
             out.append({"split": split, "qa_id": r["qa_id"], "image": r["image"], "question": r["question"],
                         "answer": r["answer"]})
-    return out
+            if split == FQ.FORGET:
+                perturbed += [{**out[-1], "split": FQ.PERTURBED, "qa_id": f"{r['qa_id']}{FQ.SEP}{k}", "answer": a}
+                              for k, a in enumerate(FQ.perturbed_answers(r, names, event_answers))]
+    return out + perturbed
 
 
 def messages(row: dict) -> list[dict]:

@@ -378,7 +378,7 @@ def read_quality(path: Path) -> list[dict]:
         if missing:
             raise UserError(f"{path}: no column {missing[0]!r}; give the forget_quality.csv of `pebench forget-quality`")
         for r in reader:
-            for k in ("ks_d", "forget_quality", "mia_auc", "logprob_forget", "logprob_heldout"):
+            for k in ("ks_d", "forget_quality", "mia_auc", "logprob_forget", "logprob_heldout", "truth_ratio"):
                 r[k] = float(r[k]) if r.get(k) not in (None, "") else None
             r["bgd"] = str(r.get("bgd")).lower() == "true"
             out.append(r)
@@ -404,7 +404,8 @@ def quality_table(rows: list[dict], forget: str) -> tuple[list[str], list[list[s
     def fmt(x, spec):
         return "n/a" if x is None else format(x, spec)
 
-    head = ["Target", "Model", "Forget quality (KS p vs Goal)", "KS D", "MIA AUC", "Answer log-prob forget / held-out"]
+    head = ["Target", "Model", "Forget quality (KS p vs Goal)", "KS D", "MIA AUC", "Answer log-prob forget / held-out",
+            "Truth ratio (forget)"]
     body = []
     for k in sorted(groups, key=key):
         rs = groups[k]
@@ -413,14 +414,16 @@ def quality_table(rows: list[dict], forget: str) -> tuple[list[str], list[list[s
         label += f" ({len(seeds)} seeds)" if len(seeds) > 1 else ""
         body.append([k[0], label, fmt(mean(rs, "forget_quality"), ".3g"), fmt(mean(rs, "ks_d"), ".2f"),
                      fmt(mean(rs, "mia_auc"), ".3f"),
-                     f"{fmt(mean(rs, 'logprob_forget'), '.2f')} / {fmt(mean(rs, 'logprob_heldout'), '.2f')}"])
+                     f"{fmt(mean(rs, 'logprob_forget'), '.2f')} / {fmt(mean(rs, 'logprob_heldout'), '.2f')}",
+                     fmt(mean(rs, "truth_ratio"), ".3g")])
     return head, body
 
 
 QUALITY_NOTE = ("Beyond the paper (pebench forget-quality; docs/scoring.md). Forget quality as in TOFU: p-value of the "
-                "two-sample KS test (scipy.stats.ks_2samp) of the per-sample mean answer-token log-probability on the "
-                "forget set, model vs the Goal model of the same setting (high = indistinguishable from never having "
-                "trained on it; TOFU uses the truth ratio, PEBench has no perturbed answers). MIA AUC: "
+                "two-sample KS test (scipy.stats.ks_2samp) of the truth ratios of the forget rows (mean over 3 perturbed "
+                "answers, another person's name or another event's answer, of P(a)^(1/|a|), over the true answer's), "
+                "model vs the Goal model of the same setting, on the same rows (high = indistinguishable from never "
+                "having trained on it). MIA AUC: "
                 "sklearn.metrics.roc_auc_score of that log-probability, forget rows (training views) vs generality rows "
                 "(held-out views of the same targets, trained on by no model); 0.5 = cannot tell them apart. "
                 "Log-probabilities are vLLM prompt log-probs, each adapter through its LoRARequest.")
