@@ -146,6 +146,7 @@ def test_constrained_judge_replies_parse_end_to_end(judge_server, monkeypatch):
         assert j["match"] == pytest.approx((j["score"] - 1) / 4)
         scored.append(j["match"])
     assert impl.agg_judge_unparseable(items) == 0
+    assert impl.agg_judge_no_answer(items) == len(items) - len(scored)
     if scored:
         assert impl.agg_geval(items) == pytest.approx(sum(scored) / len(scored))
     else:

@@ -30,7 +30,7 @@ HEADLINE = {
 }
 for _s, _m in (("forget", "efficacy"), ("generality", "generality"), ("retain", "retain")):
     HEADLINE[f"pebench_event_{_s}"] = [f"event_{_m}_geval", f"event_{_m}_offline", "keyword_coverage", "rougeL",
-                                       "judge_unparseable", "judge_errors"]
+                                       "judge_unparseable", "judge_no_answer", "judge_errors"]
 HEADLINE["pebench_person_forget"].append("person_efficacy_strict")
 HEADLINE["pebench_event_forget"].append("event_efficacy_strict")
 SAMPLE_FIELDS = {"qa_id", "image_id", "person_id", "event_id", "concept", "target", "prediction"}

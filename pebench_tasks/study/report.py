@@ -424,7 +424,7 @@ QUALITY_NOTE = ("Beyond the paper (pebench forget-quality; docs/scoring.md). For
                 "answers, another person's name or another event's answer, of P(a)^(1/|a|), over the true answer's), "
                 "model vs the Goal model of the same setting, on the same rows (high = indistinguishable from never "
                 "having trained on it). MIA AUC: "
-                "sklearn.metrics.roc_auc_score of that log-probability, forget rows (training views) vs generality rows "
+                "sklearn.metrics.roc_auc_score of the true answer's mean token log-probability, forget rows (training views) vs generality rows "
                 "(held-out views of the same targets, trained on by no model); 0.5 = cannot tell them apart. "
                 "Log-probabilities are vLLM prompt log-probs, each adapter through its LoRARequest.")
 

@@ -125,7 +125,8 @@ def event_results_fn(split: str) -> Callable:
         rec = _with_kind(doc, {**_record(doc, pred), **off, "judge": jr.to_dict()})
         return {
             f"event_{m}_geval": rec, f"event_{m}_offline": rec,
-            "keyword_coverage": rec, "rougeL": rec, "judge_unparseable": rec, "judge_errors": rec, **_kind_metrics(rec),
+            "keyword_coverage": rec, "rougeL": rec, "judge_unparseable": rec, "judge_no_answer": rec, "judge_errors": rec,
+            **_kind_metrics(rec),
             **{x: rec for x in strict},
         }
 
@@ -199,6 +200,11 @@ def agg_judge_unparseable(items) -> int:
     return judge_mod.summarize(r["judge"] for r in items)["unparseable"]
 
 
+def agg_judge_no_answer(items) -> int:
+    """Judge replies "0": no meaningful answer (out of the G-Eval mean, not scored as forgotten)."""
+    return judge_mod.summarize(r["judge"] for r in items)["no_answer"]
+
+
 def agg_judge_errors(items) -> int:
     return judge_mod.summarize(r["judge"] for r in items)["error"]
 
@@ -224,7 +230,7 @@ def column_agg(name: str) -> Callable:
 
 
 def group_sum(metrics, sizes, weight_by_size=False) -> float:
-    """Group aggregation for counts (judge_unparseable, judge_errors): the sum over subtasks."""
+    """Group aggregation for counts (judge_unparseable, judge_no_answer, judge_errors): the sum over subtasks."""
     return sum(metrics)
 
 

@@ -1,7 +1,7 @@
 """Functions the PEBench task YAMLs reference with ``!function utils.<name>`` (see impl.py)."""
 from pebench_tasks.tasks.impl import (  # noqa: F401
     agg_answer_degenerate, agg_answer_other, agg_answer_partial, agg_answer_refusal, agg_answer_true, agg_answer_unmatched,
-    agg_event_efficacy_strict, agg_person_efficacy_strict, agg_geval, agg_inverse_geval, agg_inverse_offline, agg_inverse_precision, agg_judge_errors,
+    agg_event_efficacy_strict, agg_person_efficacy_strict, agg_geval, agg_inverse_geval, agg_inverse_offline, agg_inverse_precision, agg_judge_errors, agg_judge_no_answer,
     agg_judge_unparseable, agg_keyword_coverage, agg_offline, agg_pope_accuracy, agg_pope_f1,
     agg_pope_unparsed, agg_precision, agg_rougeL, doc_to_text, doc_to_visual, docs_fn,
     event_results_fn, event_scope_results, group_sum, person_results_fn, person_scope_results,
