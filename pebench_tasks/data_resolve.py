@@ -17,7 +17,8 @@ Environment variables (all optional):
 Task family -> rows: ``<family>_{forget,generality,retain}`` take the rows of that split whose
 question concept is the family; ``<family>_scope`` takes the scope rows of the OTHER concept
 (person scope: event questions on forget-person images; event scope: person questions on
-forget-event images); ``pope`` takes ``splits/common/pope``.
+forget-event images) and ``<family>_scope_control`` the same concept on clean images (the
+``scope_control`` split); ``pope`` takes ``splits/common/pope``.
 """
 from __future__ import annotations
 
@@ -38,7 +39,7 @@ ENV_FORGET = "PEBENCH_FORGET"
 ENV_CACHE = "PEBENCH_CACHE"
 
 FAMILIES = ("person", "event")
-TASK_SPLITS = ("forget", "generality", "retain", "scope")
+TASK_SPLITS = ("forget", "generality", "retain", "scope", "scope_control")
 MODES = ("single", "both")
 DEFAULT_SCALE, DEFAULT_SEED = "mini", 0
 
@@ -204,7 +205,7 @@ def task_rows(family: str, split: str, env=None):
         setting = sel.setting_for(family)
         split_name = split
         other = "event" if family == "person" else "person"
-        concept = other if split == "scope" else family
+        concept = other if split in ("scope", "scope_control") else family
     with _lock:
         path = str(data_dir(env))
         ds = _load(path, setting, split_name, concept)

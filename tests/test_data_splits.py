@@ -24,7 +24,7 @@ def _df(data, setting, split):
 
 def test_names():
     assert SETTINGS == [f"{t}_{n}" for t in ("person", "event", "both") for n in ("forget05", "forget10", "forget20")]
-    assert SPLITS == ["forget", "generality", "retain", "scope", "goal_train", "retain_train"]
+    assert SPLITS == ["forget", "generality", "retain", "scope", "scope_control", "holdout", "goal_train", "retain_train"]
     assert COMMON_SPLITS == ["finetune_train", "pope"]
 
 
@@ -60,6 +60,42 @@ def test_training_splits_never_see_forget_targets_or_heldout_views(data):
             assert not df.heldout.any()
         goal = _df(data, setting, "goal_train")
         assert set(goal.concept) == {"person", "event", "pope"}
+
+
+def test_holdout_entities_are_in_no_split_but_holdout(data):
+    """TOFU's holdout set: the holdout people and events are in no training split of any model and
+    in no evaluation split; the holdout split asks about them (the setting's concepts)."""
+    h = data.holdout_ids()
+    assert (len(h["person"]), len(h["event"])) == (4, 1) and len(data.people) == 24 and len(data.events) == 9
+    def about_holdout(df):
+        return df.person_id.isin(h["person"]) | df.event_id.isin(h["event"])
+    assert not about_holdout(_df(data, None, "finetune_train")).any() and not about_holdout(_df(data, None, "pope")).any()
+    for setting in SETTINGS:
+        f = data.forget_ids(setting)
+        assert not set(f["person"]) & set(h["person"]) and not set(f["event"]) & set(h["event"])
+        for split in SPLITS:
+            if split != "holdout":
+                assert not about_holdout(_df(data, setting, split)).any(), (setting, split)
+        hold = _df(data, setting, "holdout")
+        concepts = ({"person"} if f["person"] else set()) | ({"event"} if f["event"] else set())
+        assert set(hold.concept) == concepts and not hold.heldout.any() and not hold.duplicated(["image_id", "concept"]).any()
+        for c, p, e in zip(hold.concept, hold.person_id, hold.event_id):
+            assert (c == "person" and p in h["person"]) or (c == "event" and e in h["event"]), (setting, c, p, e)
+    n = data.meta["train_views"]
+    assert len(_df(data, "person_forget10", "holdout")) == 4 * 9 * n and len(_df(data, "event_forget10", "holdout")) == 24 * n
+
+
+def test_scope_control_is_clean_and_pairs_with_retain(data):
+    """scope_control: both concepts on the retain-eval pairs (no forget target in the image), the
+    same images as retain."""
+    for setting in SETTINGS:
+        f = data.forget_ids(setting)
+        ctl, retain = _df(data, setting, "scope_control"), _df(data, setting, "retain")
+        assert set(ctl.concept) == {"person", "event"} and not ctl.heldout.any(), setting
+        assert not (ctl.person_id.isin(f["person"]) | ctl.event_id.isin(f["event"])).any(), setting
+        assert set(zip(retain.person_id, retain.event_id)) <= set(zip(ctl.person_id, ctl.event_id)), setting
+        for c in ("person", "event"):
+            assert (ctl.concept == c).sum() == ctl[ctl.concept == c].image_id.nunique() > 0, (setting, c)
 
 
 def test_retain_eval_pairs_are_never_in_d_r(data):
@@ -108,7 +144,11 @@ def test_one_consistent_template_per_image_and_concept(data):
 def test_pope_balanced_heldout(data):
     pope = _df(data, None, "pope")
     assert pope.heldout.all() and (pope.concept == "pope").all()
-    assert (pope.target == "yes").sum() == (pope.target == "no").sum() == pope.image_id.nunique() == 320
+    # held-out views of the images that are clean in every setting: 16 of 20 people x 6 of 8 events x 2 views
+    assert (pope.target == "yes").sum() == (pope.target == "no").sum() == pope.image_id.nunique() == 16 * 6 * 2
+    for setting in SETTINGS:
+        f = data.forget_ids(setting)
+        assert not (pope.person_id.isin(f["person"]) | pope.event_id.isin(f["event"])).any(), setting
     events = {e["name"]: e for e in data.events}
     qa = data.qa(None, "finetune_train").to_pandas()
     for df in (pope, qa[qa.concept == "pope"]):

@@ -54,7 +54,7 @@ def test_truth_ratio_and_its_perturbed_answers():
     ev = {"qa_id": "q2", "concept": "event", "target": "beach relaxing", "answer": "At the seaside."}
     assert sorted(FQ.perturbed_answers(ev, names, events)) == ["In a gym.", "On a farm."]
     # R = mean_k exp(lp_k) / exp(lp_true), per forget row
-    recs = [{"split": "forget", "qa_id": "a", "logprob": -0.1}, {"split": "generality", "qa_id": "h", "logprob": -0.2},
+    recs = [{"split": "forget", "qa_id": "a", "logprob": -0.1}, {"split": "holdout", "qa_id": "h", "logprob": -0.2},
             *({"split": "perturbed", "qa_id": f"a#{k}", "logprob": lp} for k, lp in enumerate((-1.0, -2.0, -3.0)))]
     r = FQ.truth_ratios(recs)
     assert set(r) == {"a"} and r["a"] == pytest.approx((math.exp(-1) + math.exp(-2) + math.exp(-3)) / 3 / math.exp(-0.1))
@@ -73,6 +73,16 @@ def test_truth_ratio_and_its_perturbed_answers():
 
 
 def test_ks_and_auc_definitions():
+    # MIA AUC on forget vs holdout rows, with its bootstrap interval
+    rows = [{"model": "m", "setting": "s", "split": "forget", "qa_id": f"f{i}", "logprob": -0.1 * i} for i in range(20)]
+    rows += [{"model": "m", "setting": "s", "split": "holdout", "qa_id": f"h{i}", "logprob": -1.5 - 0.1 * i} for i in range(20)]
+    (r,) = FQ.summarize(rows, {})
+    assert (r["n_forget"], r["n_holdout"]) == (20, 20)
+    f, h = [x["logprob"] for x in rows[:20]], [x["logprob"] for x in rows[20:]]
+    pairs = sum((a > b) + 0.5 * (a == b) for a in f for b in h) / 400      # AUC = P(member > non-member)
+    assert r["mia_auc"] == pytest.approx(pairs) and 0.85 < r["mia_auc_lo"] < r["mia_auc"] < r["mia_auc_hi"] <= 1.0
+    lo, hi = FQ.mia_auc_ci([0.0, 1.0, 2.0, 3.0] * 5, [0.5, 1.5, 2.5, 3.5] * 5)
+    assert lo < 0.5 < hi
     assert FQ.forget_quality([1.0, 2.0, 3.0], [1.0, 2.0, 3.0]) == (0.0, 1.0)
     d, p = FQ.forget_quality([0.0] * 20, [5.0] * 20)
     assert d == 1.0 and p < 1e-6
@@ -92,9 +102,9 @@ def test_forget_quality_from_vllm_equals_transformers_peft(finetuned, goal_perso
     assert set(table) == {base, adapter.name, goal}, table.keys()
 
     data = open_dataset(mini_data_dir)
-    n_forget, n_held = (data.meta["counts"]["splits"][GOAL_SETTING][s] for s in ("forget", "generality"))
+    n_forget, n_held = (data.meta["counts"]["splits"][GOAL_SETTING][s] for s in ("forget", "holdout"))
     for r in table.values():
-        assert (int(r["n_forget"]), int(r["n_heldout"])) == (n_forget, n_held), r
+        assert (int(r["n_forget"]), int(r["n_holdout"])) == (n_forget, n_held), r
         assert 0.0 <= float(r["mia_auc"]) <= 1.0
     # the Goal model is its own reference; the Finetune model knows the forget persons, the Goal
     # model never saw them: their answer log-probs are far apart (KS p tiny)
@@ -103,9 +113,9 @@ def test_forget_quality_from_vllm_equals_transformers_peft(finetuned, goal_perso
     assert float(table[base]["logprob_forget"]) > float(table[goal]["logprob_forget"]) + 1.0, table
 
     # the per-row statistic equals transformers (+ peft) fp32 on forget and held-out rows
-    rows = {r["qa_id"]: r for s in ("forget", "generality") for r in data.split(GOAL_SETTING, s)}
+    rows = {r["qa_id"]: r for s in ("forget", "holdout") for r in data.split(GOAL_SETTING, s)}
     pick = [r["qa_id"] for r in records if r["model"] == base][:6] + \
-           [r["qa_id"] for r in records if r["model"] == base and r["split"] == "generality"][:4]
+           [r["qa_id"] for r in records if r["model"] == base and r["split"] == "holdout"][:4]
     worst = 0.0
     for name, model_dir, adapter_dir in ((base, finetuned, None), (adapter.name, finetuned, adapter), (goal, goal_person, None)):
         ours = {r["qa_id"]: float(r["logprob"]) for r in records if r["model"] == name}

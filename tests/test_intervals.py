@@ -119,3 +119,19 @@ def test_a_difference_no_resample_moves_gets_the_sign_test_p_not_zero():
     d = I.paired(a, b, n=200, top=1.0)
     assert d.paired and d.value == pytest.approx(0.4) and d.p == pytest.approx(2 * 0.5 ** 6)
     assert I.paired(a, a, n=200, top=1.0).p == 1.0
+
+
+def test_scope_drop_beyond_its_control_drop():
+    """Finding (iii)'s second comparison: (scope - Finetune's) - (control - Finetune's control). A
+    drop only in the forget images is negative and significant; the same drop everywhere is not."""
+    rng = np.random.default_rng(5)
+
+    def design(mean, seeds=(0, 1, 2), targets=("a", "b", "c", "d")):
+        return I.Design.of((s, t, f"{t}{k}", float(np.clip(mean + rng.normal(0, 0.05), 0, 1)))
+                           for s in seeds for t in targets for k in range(12))
+
+    ft_scope, ft_ctl = design(0.8, seeds=(0,)), design(0.8, seeds=(0,), targets=("w", "x", "y", "z"))
+    local = I.drop_difference(design(0.4), ft_scope, design(0.8, targets=("w", "x", "y", "z")), ft_ctl)
+    assert local.value == pytest.approx(-0.4, abs=0.03) and local.ci[1] < 0 and local.p < 0.05
+    everywhere = I.drop_difference(design(0.4), ft_scope, design(0.4, targets=("w", "x", "y", "z")), ft_ctl)
+    assert abs(everywhere.value) < 0.03 and everywhere.ci[0] < 0 < everywhere.ci[1]

@@ -257,6 +257,22 @@ def test_verdicts_not_held_and_underpowered(tmp_path):
     assert {f["verdict"] for f in FD.findings(empty)} == {"inconclusive (not measured)"}
 
 
+def test_scope_drop_everywhere_is_not_cross_concept_interference(tmp_path):
+    """Rule (iii) with the scope control: scope 0.9 -> 0.3 is interference only when the same metric
+    on clean images (person_scope_control) does not drop as much."""
+    def verdict(control_after: float, sub: str) -> str:
+        folder = tmp_path / sub / "eval"
+        ctl = lambda v: {"person_scope_control": _raw(v, 40, "person_scope_control")}  # noqa: E731
+        rows = [make_row(folder, "base", method="none", raw={**person_raw(0, 95, 0.9), **ctl(0.9)})]
+        rows += [make_row(folder, f"{m}-s{sd}", method=m, target="person", seed=sd,
+                          raw={**person_raw(100, 50, 0.3), **ctl(control_after)}) for m in ("ga", "gd") for sd in (0, 1, 2)]
+        return _finding(study_of(summary_csv(tmp_path / sub, rows)), "iii")
+
+    local, everywhere = verdict(0.9, "local"), verdict(0.3, "everywhere")
+    assert local["verdict"] == "held" and len(local["family"]) == 4, local
+    assert everywhere["verdict"] == "underpowered", everywhere     # scope < Finetune's, but no more than the control
+
+
 def test_person_forgetting_is_not_easy_when_finetune_never_knew_the_names(tmp_path):
     """Rule (i) needs efficacy above Finetune's: a Finetune model that names nobody (efficacy 100)
     leaves every unit unclear, whatever the retain numbers."""

@@ -26,6 +26,8 @@ HEADLINE = {
     "pebench_person_retain": ["person_retain"],
     "pebench_person_scope": ["person_scope"],
     "pebench_event_scope": ["event_scope"],
+    "pebench_person_scope_control": ["person_scope_control"],
+    "pebench_event_scope_control": ["event_scope_control"],
     "pebench_pope": ["pope_accuracy", "pope_f1", "pope_unparsed"],
 }
 for _s, _m in (("forget", "efficacy"), ("generality", "generality"), ("retain", "retain")):
@@ -156,6 +158,15 @@ def test_lmms_eval_cli_with_include_path_and_chosen_setting(tiny_qwen2_vl_dir, m
         assert {s[HEADLINE[task][0]]["setting"] for s in samples[task]} == {"both_forget05"}
     assert {s["person_scope"]["concept"] for s in samples["pebench_person_scope"]} == {"event"}
     assert {s["event_scope"]["concept"] for s in samples["pebench_event_scope"]} == {"person"}
+    # the controls: the same concept and metric on clean images (no forget target in the image)
+    _check_metrics(results, ["pebench_person_scope_control", "pebench_event_scope_control"])
+    control_ids, f = set(data.qa("both_forget05", "scope_control")["qa_id"]), data.forget_ids("both_forget05")
+    for task, metric, concept in (("pebench_person_scope_control", "person_scope_control", "event"),
+                                  ("pebench_event_scope_control", "event_scope_control", "person")):
+        _check_samples(samples, task, 4)
+        recs = [s[metric] for s in samples[task]]
+        assert {r["qa_id"] for r in recs} <= control_ids and {r["concept"] for r in recs} == {concept}
+        assert not any(r["person_id"] in f["person"] or r["event_id"] in f["event"] for r in recs)
 
 
 @pytest.mark.slow

@@ -139,6 +139,12 @@ class _Evals:
         return final
 
 
+def forget_targets(ds_meta) -> dict[str, set[str]]:
+    """The person and event ids that are a forget target of any setting (data.target_repeat)."""
+    f = ds_meta.meta.get("forget_ids", {}).values()
+    return {"person": {p for s in f for p in s["person"]}, "event": {e for s in f for e in s["event"]}}
+
+
 def _trainer(cfg, model, ds_meta, setting, split, encoder, seed, work, evals: _Evals):
     """(FinetuneTrainer, guard, learning-curve callback or None)."""
     from .data import AugmentConfig, Collator, FinetuneDataset, load_rows
@@ -152,7 +158,8 @@ def _trainer(cfg, model, ds_meta, setting, split, encoder, seed, work, evals: _E
     print(f"encoded {len(rows)} rows of {split} ({len({r.image_key for r in rows})} images) in {time.time() - t0:.1f}s",
           flush=True)
     train_ds = FinetuneDataset(rows, encoder, common.virtual_length(cfg), seed,
-                               AugmentConfig.from_cfg(cfg.get("augment")), repeat=C.get(cfg, "data.repeat", {}))
+                               AugmentConfig.from_cfg(cfg.get("augment")), repeat=C.get(cfg, "data.repeat", {}),
+                               targets=forget_targets(ds_meta), target_repeat=C.as_int(cfg, "data.target_repeat", 1) or 1)
     weights = {k: C.as_float(cfg, f"aux.{k}", 0.0) or 0.0 for k in aux_heads.LABEL_KEYS}
     # one class per person / event of the whole data set (Finetune and Goal models share the layout)
     classes = {"person": list(ds_meta.people["person_id"]), "event": list(ds_meta.events["event_id"])}

@@ -2,7 +2,9 @@
 
 Scales (profiles.SCALES): ``mini`` = 20 people x 8 events x 5 views (3 training views, 2 held out),
 ``full`` = 200 people x 40 events x 3 views (2 training, 1 held out); 112 px by default for both
-(the size a tiny model learns on CPU; pass --image-size for larger images). Views ``>= train_views``
+(the size a tiny model learns on CPU; pass --image-size for larger images). Each scale adds holdout
+people (and events, mini): drawn like the others (their ``train_views`` views only), in no training
+split of any model, the non-members of the MIA (meta.json ``holdout_ids``; docs/schema.md). Views ``>= train_views``
 are the held-out views. Images are drawn in 2 worker processes by default; results come back in
 table order and every image's randomness comes from (seed, person, event, view), so the output is
 byte-identical for a given seed whatever the number of workers.
@@ -38,14 +40,18 @@ def _draw(job):
 def build_tables(scale: str, seed: int, image_size: int, workers: int = 2, progress: bool = True):
     """Return (people, events, images, qa, meta) in memory (images carry PNG bytes)."""
     cfg = SCALES[scale]
-    people = make_people(cfg["n_people"], seed)
-    events = make_events(cfg["events"])
+    n_hold = cfg["holdout_people"]
+    people = make_people(cfg["n_people"] + n_hold, seed)
+    events = make_events((cfg["events"] or [e["name"] for e in make_events()]) + list(cfg["holdout_events"]))
+    holdout_ids = {"person": [p["person_id"] for p in people[len(people) - n_hold:]],
+                   "event": [e["event_id"] for e in events[len(events) - len(cfg["holdout_events"]):]]}
     views, train_views = cfg["views"], cfg["train_views"]
     images, jobs = [], []
     for pi, p in enumerate(people):
         look = json.loads(p["appearance"])
         for ei, e in enumerate(events):
-            for v in range(views):
+            hold = p["person_id"] in holdout_ids["person"] or e["event_id"] in holdout_ids["event"]
+            for v in range(train_views if hold else views):   # holdout images: no held-out views needed
                 images.append({"image_id": f"{p['person_id']}_{e['event_id']}_v{v}", "person_id": p["person_id"],
                                "event_id": e["event_id"], "view": v, "heldout": v >= train_views})
                 jobs.append((look, e["name"], image_size, seed, pi, ei, v))
@@ -54,7 +60,7 @@ def build_tables(scale: str, seed: int, image_size: int, workers: int = 2, progr
         row["image"] = png
     qa = make_qa(people, events, images, seed)
     meta = {"source": "synthetic", "scale": scale, "image_size": image_size, "views": views,
-            "train_views": train_views}
+            "train_views": train_views, "holdout_ids": holdout_ids}
     return people, events, images, qa, meta
 
 

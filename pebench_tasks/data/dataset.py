@@ -114,6 +114,11 @@ class PEBenchData:
         f = self.meta["forget_ids"][setting]
         return {"person": list(f["person"]), "event": list(f["event"])}
 
+    def holdout_ids(self) -> dict[str, list[str]]:
+        """The entities of no training split (TOFU's holdout set; docs/schema.md)."""
+        h = self.meta.get("holdout_ids") or {}
+        return {"person": list(h.get("person", [])), "event": list(h.get("event", []))}
+
     def texts(self) -> Iterator[str]:
         """Every distinct question, answer, name, event name/description/keyword/object once (for
         tokenizer training), in a stable order."""

@@ -13,6 +13,7 @@ which of our fields (see ``task_configs/data/import_mapping.example.yaml``)::
       occupation: job         # optional profile fields: occupation, city, region, gender, age
     keyword_separator: ";"
     heldout_views: 1          # per person x event, the last N images (by file name) are held out
+    holdout_people: 0         # a seeded N people become the holdout set (in no training split; the MIA's non-members)
 
 Views: the images of one person x event pair, sorted by file name, are views 0, 1, ...; the last
 ``heldout_views`` of every pair with more than that many images form the generality set. When
@@ -61,7 +62,8 @@ def load_mapping(path: str | Path) -> dict:
         if not cols.get(f):
             raise UserError(f"{path}: columns.{f} is required (the CSV column holding the {f})")
     return {"columns": cols, "keyword_separator": m.get("keyword_separator", ";"),
-            "heldout_views": int(m.get("heldout_views", 1)), "heldout_fraction": float(m.get("heldout_fraction", 0.2))}
+            "heldout_views": int(m.get("heldout_views", 1)), "heldout_fraction": float(m.get("heldout_fraction", 0.2)),
+            "holdout_people": int(m.get("holdout_people", 0))}
 
 
 def read_csv(path: str | Path, mapping: dict, mapping_path) -> list[dict]:
@@ -165,7 +167,8 @@ def import_release(images_dir, csv_path, mapping_path, out, seed: int = 0, overw
         img["image"] = _load_image(rec["path"], rec["row_no"], csv_path)
     qa = make_qa(people, events, images, seed, same_kind=lambda o: o)
     size = _image_side(images[0]["image"])
-    meta = {"source": "imported", "scale": "imported", "image_size": size, "views": views,
+    pick = np.random.default_rng([seed, 8]).permutation(len(people))[: mapping["holdout_people"]]
+    meta = {"holdout_ids": {"person": sorted(people[i]["person_id"] for i in pick), "event": []},"source": "imported", "scale": "imported", "image_size": size, "views": views,
             "train_views": views - hv if per_pair else None, "import": {
                 "csv": str(Path(csv_path).resolve()), "images": str(images_dir.resolve()),
                 "mapping": mapping}}

@@ -32,11 +32,18 @@ MIN_DIFFERENT_ATTRIBUTES = 3
 # these 8, so the Goal bound would not be trustworthy; mini keeps 8 (docs/schema.md).
 MINI_EVENTS = ["farm visit", "gym workout", "dance event", "coffee shop reading", "beach relaxing",
                "marathon running", "night sky stargazing", "snowshoeing"]
+# The holdout event of mini (TOFU-style non-members: in no training split of any model); any scene works
+# since no model learns it.
+MINI_HOLDOUT_EVENTS = ["mountain hiking"]
 
 SCALES = {
-    # 2 held-out views: 32 person generality rows on person_forget10 (2 persons x 8 events x 2)
-    "mini": {"n_people": 20, "events": MINI_EVENTS, "views": 5, "train_views": 3, "image_size": 112},
-    "full": {"n_people": 200, "events": None, "views": 3, "train_views": 2, "image_size": 112},
+    # 2 held-out views: 32 person generality rows on person_forget10 (2 persons x 8 events x 2).
+    # holdout_people / holdout_events: extra entities that no model is trained on (the MIA's non-members,
+    # docs/schema.md); full keeps the paper's 200 x 40 and adds 20 holdout people (every vocab event is used).
+    "mini": {"n_people": 20, "events": MINI_EVENTS, "views": 5, "train_views": 3, "image_size": 112,
+             "holdout_people": 4, "holdout_events": MINI_HOLDOUT_EVENTS},
+    "full": {"n_people": 200, "events": None, "views": 3, "train_views": 2, "image_size": 112,
+             "holdout_people": 20, "holdout_events": []},
 }
 
 _AGE_BANDS = {

@@ -37,10 +37,10 @@ def redraw_forget(src, out, forget_seed: int, overwrite: bool = False) -> Path:
     qa = pq.read_table(data.root / "qa.parquet")
     person_ids = pq.read_table(data.root / "people.parquet", columns=["person_id"]).column(0).to_pylist()
     event_ids = pq.read_table(data.root / "events.parquet", columns=["event_id"]).column(0).to_pylist()
-    forget_ids = S.choose_forget_ids(person_ids, event_ids, forget_seed)
+    forget_ids = S.choose_forget_ids(person_ids, event_ids, forget_seed, data.holdout_ids())
     cols = ["image_id", "person_id", "event_id", "heldout", "concept", "template", "target"]
     split_rows = S.compute_splits(qa.select(cols).to_pydict(), forget_ids, meta["seed"],
-                                  meta["retain_eval_max"], meta["pope_eval_max"])
+                                  meta["retain_eval_max"], meta["pope_eval_max"], data.holdout_ids())
     with atomic_dir(out, overwrite=overwrite) as tmp, quiet_datasets():
         for t in TABLES:
             _link_or_copy(data.root / f"{t}.parquet", tmp / f"{t}.parquet")

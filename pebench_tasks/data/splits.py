@@ -13,8 +13,16 @@ Pure functions (no I/O). Decisions (the paper does not publish them):
   a seeded sample), and ``retain_train`` (D_r) holds every row of the OTHER clean pairs' training
   views. No image of a retain-eval pair, in any view, is ever in D_r. ``goal_train`` keeps every
   clean pair (the Goal model knows what the Finetune model knows, minus the forget targets).
-- ``common/pope``: ``pope_eval_max // 2`` seeded held-out images (all if fewer), one yes and one no
-  question each (template chosen like the eval template among the yes / the no rows).
+- Holdout entities (meta.json ``holdout_ids``, TOFU's holdout set) are in no training split and no
+  split above; ``holdout`` asks about them (their images, the setting's concept(s), eval template):
+  the non-members of the MIA (metrics/forget_quality.py).
+- ``scope_control``: both concepts on the retain-eval pairs' training views (eval template, at most
+  ``retain_eval_max`` rows per concept): the scope task's question on clean images, so that damage to
+  the other concept in the SAME image can be told from damage everywhere.
+- ``common/pope``: ``pope_eval_max // 2`` seeded held-out-view images that are clean in EVERY setting
+  (no forget-target person or event of any setting, no holdout entity; all such images if fewer), one
+  yes and one no question each (template chosen like the eval template among the yes / the no rows).
+  No model is trained on these images, and forgetting a target cannot change a POPE row.
 - Rows of every split are in qa-table order.
 """
 from __future__ import annotations
@@ -26,7 +34,7 @@ import numpy as np
 FORGET_LEVELS = {"forget05": 5, "forget10": 10, "forget20": 20}
 TARGETS = ["person", "event", "both"]
 SETTINGS = [f"{t}_{lvl}" for t in TARGETS for lvl in FORGET_LEVELS]
-SPLITS = ["forget", "generality", "retain", "scope", "goal_train", "retain_train"]
+SPLITS = ["forget", "generality", "retain", "scope", "scope_control", "holdout", "goal_train", "retain_train"]
 COMMON_SPLITS = ["finetune_train", "pope"]
 DEFAULT_SETTING = "person_forget10"
 RETAIN_EVAL_MAX = 1000
@@ -38,8 +46,13 @@ def forget_count(n: int, percent: int) -> int:
     return max(1, int(np.floor(percent / 100 * n + 0.5)))
 
 
-def choose_forget_ids(person_ids: list[str], event_ids: list[str], seed: int) -> dict[str, dict[str, list[str]]]:
-    """``{setting: {"person": [...], "event": [...]}}`` for all 9 settings (nested, seeded)."""
+def choose_forget_ids(person_ids: list[str], event_ids: list[str], seed: int,
+                      holdout_ids: dict[str, list[str]] | None = None) -> dict[str, dict[str, list[str]]]:
+    """``{setting: {"person": [...], "event": [...]}}`` for all 9 settings (nested, seeded); holdout
+    entities are never forget targets (the percentages count the others)."""
+    hold = holdout_ids or {}
+    person_ids = [p for p in person_ids if p not in set(hold.get("person", ()))]
+    event_ids = [e for e in event_ids if e not in set(hold.get("event", ()))]
     p_order = [person_ids[i] for i in np.random.default_rng([seed, 11]).permutation(len(person_ids))]
     e_order = [event_ids[i] for i in np.random.default_rng([seed, 12]).permutation(len(event_ids))]
     out = {}
@@ -70,29 +83,38 @@ def eval_templates(qa: dict[str, list], seed: int) -> np.ndarray:
 
 
 def compute_splits(qa: dict[str, list], forget_ids: dict[str, dict[str, list[str]]], seed: int,
-                   retain_eval_max: int = RETAIN_EVAL_MAX, pope_eval_max: int = POPE_EVAL_MAX) -> dict[tuple[str, str], list[int]]:
+                   retain_eval_max: int = RETAIN_EVAL_MAX, pope_eval_max: int = POPE_EVAL_MAX,
+                   holdout_ids: dict[str, list[str]] | None = None) -> dict[tuple[str, str], list[int]]:
     """Row indices into ``qa`` for every split: keys ``("common", name)`` and ``(setting, split)``.
 
     ``qa`` is column-oriented and needs image_id, person_id, event_id, heldout, concept, template,
-    target."""
+    target. ``holdout_ids``: {"person": [...], "event": [...]}, the entities of no training split."""
     # integer codes: np.isin on int arrays is ~10x faster than on strings
     p_names, person = np.unique(np.asarray(qa["person_id"], dtype=object), return_inverse=True)
     e_names, event = np.unique(np.asarray(qa["event_id"], dtype=object), return_inverse=True)
     heldout = np.asarray(qa["heldout"], dtype=bool)
     concept = np.asarray(qa["concept"], dtype=object)
-    train = ~heldout
     is_p, is_e, is_pope = concept == "person", concept == "event", concept == "pope"
     ev = eval_templates(qa, seed)
 
     def idx(m):
         return np.flatnonzero(m).tolist()
 
+    def members(codes, names, ids):
+        return np.isin(codes, np.flatnonzero(np.isin(names, np.asarray(list(ids), dtype=object))))
+
+    hold_ids = holdout_ids or {}
+    hold_p, hold_e = members(person, p_names, hold_ids.get("person", [])), members(event, e_names, hold_ids.get("event", []))
+    hold = hold_p | hold_e
+    train = ~heldout & ~hold
+    ever_forgotten = (members(person, p_names, {p for f in forget_ids.values() for p in f["person"]})
+                      | members(event, e_names, {e for f in forget_ids.values() for e in f["event"]}))
     out: dict[tuple[str, str], list[int]] = {("common", "finetune_train"): idx(train)}
-    out[("common", "pope")] = _pope_eval(qa, heldout & is_pope, seed, pope_eval_max)
+    out[("common", "pope")] = _pope_eval(qa, heldout & is_pope & ~hold & ~ever_forgotten, seed, pope_eval_max)
     for si, setting in enumerate(SETTINGS):
         f = forget_ids[setting]
-        in_fp = np.isin(person, np.flatnonzero(np.isin(p_names, np.asarray(f["person"], dtype=object))))
-        in_fe = np.isin(event, np.flatnonzero(np.isin(e_names, np.asarray(f["event"], dtype=object))))
+        in_fp = members(person, p_names, f["person"])
+        in_fe = members(event, e_names, f["event"])
         clean = ~(in_fp | in_fe)
         target_q = (is_p & in_fp) | (is_e & in_fe)
         setting_q = (is_p & bool(f["person"])) | (is_e & bool(f["event"]))
@@ -107,6 +129,15 @@ def compute_splits(qa: dict[str, list], forget_ids: dict[str, dict[str, list[str
         out[(setting, "retain_train")] = idx(train & clean & ~eval_pair)
         other_q = (is_e & in_fp & ~in_fe) | (is_p & in_fe & ~in_fp)
         out[(setting, "scope")] = idx(train & other_q & ev)
+        control = []
+        for ci, q in enumerate((is_p, is_e)):
+            rows = np.flatnonzero(train & eval_pair & q & ev)
+            if len(rows) > retain_eval_max:
+                rows = np.sort(rows[np.random.default_rng([seed, 23, si, ci]).choice(len(rows), retain_eval_max, replace=False)])
+            control += rows.tolist()
+        out[(setting, "scope_control")] = sorted(control)
+        hold_q = (is_p & hold_p & bool(f["person"])) | (is_e & hold_e & bool(f["event"]))
+        out[(setting, "holdout")] = idx(~heldout & hold_q & ev)
         out[(setting, "goal_train")] = idx(train & clean)
     return out
 

@@ -10,7 +10,8 @@ Used by ``pebench data build`` and by the importer of the released data. Input i
   ``image`` = PNG/JPEG bytes or a ``PIL.Image``.
 - ``qa``: list of dicts with the qa columns of the schema (``qa.make_qa`` builds them).
 - ``meta``: at least ``source`` ("synthetic"|"imported"), ``scale``, ``image_size``, ``views``,
-  ``train_views``; anything else is kept. The writer adds schema_version, seed, n_people, n_events,
+  ``train_views``; optional ``holdout_ids`` ({"person": [...], "event": [...]}: entities in no
+  training split, default none); anything else is kept. The writer adds schema_version, seed, n_people, n_events,
   settings, forget ids, the caps and the row counts.
 
 Splits are computed by ``splits.compute_splits``; forget ids default to
@@ -32,7 +33,7 @@ from pebench_core.errors import UserError
 from . import splits as S
 
 META_FILE = "meta.json"
-SCHEMA_VERSION = 2   # 2: retain_train split (D_r disjoint from retain eval); mini has 16 events
+SCHEMA_VERSION = 3   # 3: holdout entities, holdout and scope_control splits, POPE on clean images; 2: retain_train
 
 PEOPLE_COLUMNS = ["person_id", "name", "first_name", "last_name", "gender", "age", "occupation_category",
                   "occupation", "city", "region", "appearance"]
@@ -133,9 +134,10 @@ def write_pebench(out, *, people: list[dict], events: list[dict], images: list[d
     images_c = _columns("images", images, IMAGE_COLUMNS)
     images_c["image"] = [_image_value(x) for x in images_c["image"]]
     qa_c = _columns("qa", qa, QA_COLUMNS)
+    holdout_ids = {c: list((meta.get("holdout_ids") or {}).get(c, [])) for c in ("person", "event")}
     if forget_ids is None:
-        forget_ids = S.choose_forget_ids(people_c["person_id"], events_c["event_id"], seed)
-    split_rows = S.compute_splits(qa_c, forget_ids, seed, retain_eval_max, pope_eval_max)
+        forget_ids = S.choose_forget_ids(people_c["person_id"], events_c["event_id"], seed, holdout_ids)
+    split_rows = S.compute_splits(qa_c, forget_ids, seed, retain_eval_max, pope_eval_max, holdout_ids)
 
     with atomic_dir(out, overwrite=overwrite) as tmp, quiet_datasets():
         for name, cols in (("people", people_c), ("events", events_c), ("images", images_c)):
@@ -145,7 +147,7 @@ def write_pebench(out, *, people: list[dict], events: list[dict], images: list[d
         split_counts = write_splits(tmp, qa_ds.data.table, split_rows)
         counts = {"people": len(people), "events": len(events), "images": len(images), "qa": len(qa), "splits": split_counts}
         full_meta = {
-            **meta, "schema_version": SCHEMA_VERSION, "seed": seed, "n_people": len(people), "n_events": len(events),
+            **meta, "holdout_ids": holdout_ids, "schema_version": SCHEMA_VERSION, "seed": seed, "n_people": len(people), "n_events": len(events),
             "settings": S.SETTINGS, "splits": S.SPLITS, "common_splits": S.COMMON_SPLITS,
             "default_setting": S.DEFAULT_SETTING, "forget_ids": forget_ids,
             "retain_eval_max": retain_eval_max, "pope_eval_max": pope_eval_max, "counts": counts,

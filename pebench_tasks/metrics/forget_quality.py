@@ -16,17 +16,20 @@ perturbed answers of every forget row (:func:`perturbed_answers`).
   answers look like a model that never saw them. (Until 2026-12-06 the KS test compared the
   true answers' log-probabilities: every adapter of the demo got p = 1e-28 to 1e-64 with D = 1.00,
   so the column could not tell methods apart.)
-* MIA AUC (as open-unlearning's loss attack): ``sklearn.metrics.roc_auc_score`` of the statistic
-  for members = the forget rows (training views the Finetune model was trained on) against
-  non-members = the generality rows (held-out views of the same targets, trained on by no model).
-  Our decision: PEBench has no never-trained people, so membership is per image; 0.5 = the model
-  cannot tell the two apart (as a Goal model), above 0.5 = training views are still recognised.
+* MIA AUC (as open-unlearning's loss attack, on TOFU's holdout set): ``sklearn.metrics.roc_auc_score``
+  of the statistic for members = the forget rows (training views the Finetune model was trained on)
+  against non-members = the ``holdout`` rows (entities in no training split of any model,
+  docs/schema.md), with a 95 % percentile bootstrap interval (``scipy.stats.bootstrap``, members and
+  non-members resampled independently). 0.5 = the model cannot tell its forget targets from people
+  (events) it never saw, as the Goal model; above 0.5 = the targets are still recognised. (Until
+  2026-12-06 the non-members were held-out views of the SAME targets: the Finetune model recognises
+  those as well as training views, so its AUC was ~0.5 like the Goal model's.)
 """
 from __future__ import annotations
 
 import numpy as np
 
-FORGET, HELDOUT = "forget", "generality"      # member and non-member splits
+FORGET, HOLDOUT = "forget", "holdout"         # member and non-member splits
 PERTURBED = "perturbed"                         # the perturbed answers of the forget rows
 PERTURBATIONS = 3                               # perturbed answers per forget row
 SEP = "#"                                       # a perturbed row's qa_id: <forget qa_id>#<k>
@@ -75,6 +78,22 @@ def mia_auc(members: list[float], nonmembers: list[float]) -> float:
     return float(roc_auc_score(y, list(members) + list(nonmembers)))
 
 
+def mia_auc_ci(members: list[float], nonmembers: list[float], seed: int = 0, n_resamples: int = 999) -> tuple[float, float]:
+    """95 % percentile bootstrap interval of :func:`mia_auc` (the two samples resampled independently)."""
+    from scipy.stats import bootstrap
+
+    from sklearn.metrics import roc_auc_score
+
+    def auc(m, n, axis=-1):
+        m, n = np.atleast_2d(m), np.atleast_2d(n)
+        y = np.r_[np.ones(m.shape[-1]), np.zeros(n.shape[-1])]
+        return np.array([roc_auc_score(y, np.r_[a, b]) for a, b in zip(m, n)])
+
+    res = bootstrap((np.asarray(members, float), np.asarray(nonmembers, float)), auc, paired=False, vectorized=True,
+                    n_resamples=n_resamples, method="percentile", rng=np.random.default_rng(seed))
+    return float(res.confidence_interval.low), float(res.confidence_interval.high)
+
+
 def summarize(records: list[dict], goal_of: dict[str, str]) -> list[dict]:
     """One row per (model, setting) from per-sample ``records`` ({model, setting, split, logprob});
     ``goal_of`` maps a setting to the name of its Goal model (settings without one: no forget quality)."""
@@ -86,12 +105,14 @@ def summarize(records: list[dict], goal_of: dict[str, str]) -> list[dict]:
     ratios = {k: truth_ratios(v) for k, v in per_model.items()}
     out = []
     for model, setting in dict.fromkeys((m, s) for m, s, _ in by):
-        forget, held = by.get((model, setting, FORGET), []), by.get((model, setting, HELDOUT), [])
-        row = {"model": model, "setting": setting, "n_forget": len(forget), "n_heldout": len(held),
+        forget, held = by.get((model, setting, FORGET), []), by.get((model, setting, HOLDOUT), [])
+        row = {"model": model, "setting": setting, "n_forget": len(forget), "n_holdout": len(held),
                "logprob_forget": float(np.mean(forget)) if forget else None,
-               "logprob_heldout": float(np.mean(held)) if held else None,
-               "ks_d": None, "forget_quality": None,
-               "mia_auc": mia_auc(forget, held) if forget and held else None}
+               "logprob_holdout": float(np.mean(held)) if held else None,
+               "ks_d": None, "forget_quality": None, "mia_auc": None, "mia_auc_lo": None, "mia_auc_hi": None}
+        if forget and held:
+            row["mia_auc"] = mia_auc(forget, held)
+            row["mia_auc_lo"], row["mia_auc_hi"] = mia_auc_ci(forget, held)
         tr = ratios.get((model, setting), {})
         row["truth_ratio"] = float(np.mean(list(tr.values()))) if tr else None
         goal = ratios.get((goal_of.get(setting, ""), setting), {})

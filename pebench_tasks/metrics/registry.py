@@ -14,7 +14,7 @@ from .answer_kinds import KINDS
 
 # the paper's Table 1 columns, in its order ("real": real-world knowledge, which we do not measure)
 PAPER_COLUMNS = ("efficacy", "generality", "retain", "scope", "real", "pope")
-HEADLINE, STRICT, KNOWN, KIND, EXTRA = "headline", "strict", "known", "kind", "extra"
+HEADLINE, STRICT, KNOWN, CONTROL, KIND, EXTRA = "headline", "strict", "known", "control", "kind", "extra"
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,7 @@ class Column:
     inverse: bool = False        # top * (1 - mean): forgetting scores (1 - match)
     target_field: str = ""       # the unit a row belongs to (intervals.Design's target level)
     paper: str | None = None     # the paper's Table 1 column it stands for (PAPER_COLUMNS)
-    group: str = HEADLINE        # headline (Table 1) | strict | known | kind (answer-kind share) | extra
+    group: str = HEADLINE        # headline (Table 1) | strict | known | control | kind (answer-kind share) | extra
     metric: str | None = None    # the lmms-eval metric name when it differs from ``name``
     judge: str | None = None     # event columns: "geval" or "offline" (which score of the event)
     of: str | None = None        # known: the column it restricts to the rows the Finetune model answered
@@ -76,6 +76,11 @@ COLUMNS: tuple[Column, ...] = (
     *(Column(f"event_efficacy_{j}_known", "pebench_event_forget", "event", 1.0, "Efficacy (known rows)",
              "judge" if j == "geval" else "offline_match", True, "event_id", group=KNOWN, judge=j, of=f"event_efficacy_{j}")
       for j in ("geval", "offline")),
+    # ours: the scope metric on clean images (the scope_control split), beside scope
+    Column("person_scope_control", "pebench_person_scope_control", "person", 1.0, "Scope control [ROUGE-L, clean images]",
+           "rougeL", False, "person_id", group=CONTROL),
+    Column("event_scope_control", "pebench_event_scope_control", "event", 100.0, "Scope control [precision, clean images]",
+           "correct", False, "event_id", group=CONTROL),
     Column("pope_unparsed", "pebench_pope", "pope", 1.0, "POPE unparsed", "unparsed", False, "image_id", group=EXTRA),
     *(Column(f"{c}_forget_{k}", f"pebench_{c}_forget", c, 1.0, k, group=KIND, metric=f"answer_{k}")
       for c in ("person", "event") for k in KINDS),
@@ -98,13 +103,15 @@ def kinds(concept: str | None = None) -> list[Column]:
 
 def table1(concept: str, judge: str) -> list[tuple[str, Column | None]]:
     """Table 1's columns for one target in the paper's order ((header, column); None where we
-    measure nothing), then strict and known-row efficacy; event columns by ``judge`` ("geval" | "offline")."""
+    measure nothing), then strict and known-row efficacy and the scope control; event columns by ``judge``
+    ("geval" | "offline")."""
     out: list[tuple[str, Column | None]] = []
     for p in PAPER_COLUMNS:
         cs = [c for c in COLUMNS if c.group == HEADLINE and c.paper == p and c.concept in (concept, "pope")
               and c.judge in (None, judge)]
         out.append((cs[0].label, cs[0]) if cs else (p.capitalize(), None))
-    out += [(c.label, c) for c in COLUMNS if c.group in (STRICT, KNOWN) and c.concept == concept and c.judge in (None, judge)]
+    out += [(c.label, c) for c in COLUMNS if c.group in (STRICT, KNOWN, CONTROL) and c.concept == concept
+            and c.judge in (None, judge)]
     return out
 
 

@@ -30,8 +30,9 @@ from . import engine as E
 
 LOGPROBS_CSV, QUALITY_CSV = "answer_logprobs.csv", "forget_quality.csv"
 LOGPROB_FIELDS = ["model", "setting", "split", "qa_id", "logprob", "tokens"]
-QUALITY_FIELDS = ["model", "method", "bgd", "target", "forget", "seed", "setting", "n_forget", "n_heldout",
-                  "logprob_forget", "logprob_heldout", "truth_ratio", "ks_d", "forget_quality", "mia_auc"]
+QUALITY_FIELDS = ["model", "method", "bgd", "target", "forget", "seed", "setting", "n_forget", "n_holdout",
+                  "logprob_forget", "logprob_holdout", "truth_ratio", "ks_d", "forget_quality", "mia_auc", "mia_auc_lo",
+                  "mia_auc_hi"]
 
 
 @dataclass
@@ -48,11 +49,11 @@ class Spec:
 
 
 def _rows(data, setting: str) -> list[dict]:
-    """The forget and held-out rows with their true answers, then the forget rows' perturbed answers."""
+    """The forget and holdout rows with their true answers, then the forget rows' perturbed answers."""
     out, perturbed = [], []
     names = list(data.people["name"])
     event_answers = {e["name"]: e["description"] for e in data.events.to_list()}
-    for split in (FQ.FORGET, FQ.HELDOUT):
+    for split in (FQ.FORGET, FQ.HOLDOUT):
         ds = data.split(setting, split)
         for r in ds:
             out.append({"split": split, "qa_id": r["qa_id"], "image": r["image"], "question": r["question"],

@@ -294,6 +294,19 @@ def gain_difference(a: tuple[Design, Design, Design], b: tuple[Design, Design, D
     return _summary(ga[0] - gb[0], ga[1] - gb[1], False, ga[3])
 
 
+def drop_difference(a: Design, a0: Design, b: Design, b0: Design, n: int = N_RESAMPLES,
+                    seed: int = CI_SEED) -> Paired | None:
+    """(a - a0) - (b - b0): a's change from a0 beyond b's change from b0 (scope vs its control, each
+    against the Finetune model). Each pair resampled paired (same rows), the two pairs independently."""
+    p1, p2 = align([a, a0]), align([b, b0])
+    if p1 is None or p2 is None:
+        return None
+    r1 = resample(p1[0], n, seed) - resample(p1[1], n, seed)
+    r2 = resample(p2[0], n, seed + 3) - resample(p2[1], n, seed + 3)
+    value = (p1[0].value() - p1[1].value()) - (p2[0].value() - p2[1].value())
+    return _summary(value, r1 - r2, False, p1[0])
+
+
 def holm(pvalues: list[float]) -> list[float]:
     """Holm's step-down adjusted p-values, in the input order."""
     m = len(pvalues)

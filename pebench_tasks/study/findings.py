@@ -18,7 +18,10 @@ INCONCLUSIVE otherwise (units disagree); with no unit measured it is NOT MEASURE
       Comparison: normalised efficacy gain (x - Finetune) / (Goal - Finetune), person - event > 0
       (a common 0-1 scale for a name precision and an event score).
 (iii) Forgetting one concept damages the other in the same images. Unit: each single-target method;
-      person target -> person_scope, event target -> event_scope. Comparison: scope - Finetune's < 0.
+      person target -> person_scope, event target -> event_scope. Comparisons: scope - Finetune's < 0;
+      and, where the scope control was scored, (scope - Finetune's) - (control - Finetune's control)
+      < 0: the other concept drops more in the forget images than on clean images (a method that
+      damages everything lowers both alike; since 2026-12-06).
 (iv)  Joint unlearning is harder than single. Unit: each non-BGD method run on target both and on the
       single target, x concept. Comparison: efficacy (both) - efficacy (single) < 0.
 (v)   BGD recovers efficacy. Unit: GD and KL x concept, target both.
@@ -174,11 +177,15 @@ def _units_iii(s) -> list:
         ft = s.finetune(target)
         if ft is None or s.cell(ft, metric).value is None:
             continue
+        control = f"{metric}_control"
         for e in s.methods(target):
             if s.cell(e, metric).value is None:
                 continue
-            out.append((f"{e.label} ({target})", [Test(f"{e.label} ({target}) {metric} - Finetune's",
-                                                       _cmp(s, e, ft, metric), -1, metric)]))
+            tests = [Test(f"{e.label} ({target}) {metric} - Finetune's", _cmp(s, e, ft, metric), -1, metric)]
+            cells = [s.cell(x, m).design for x, m in ((e, metric), (ft, metric), (e, control), (ft, control))]
+            if all(d is not None for d in cells):
+                tests.append(Test(f"{e.label} ({target}) scope drop - control drop", I.drop_difference(*cells), -1, metric))
+            out.append((f"{e.label} ({target})", tests))
     return out
 
 

@@ -366,7 +366,7 @@ def _section(study: Study, figs: dict, paper: dict) -> tuple[list, list[dict], l
 
 
 QUALITY_COLUMNS = ("target", "method", "bgd", "forget", "seed", "ks_d", "forget_quality", "mia_auc", "logprob_forget",
-                   "logprob_heldout")
+                   "logprob_holdout")
 
 
 def read_quality(path: Path) -> list[dict]:
@@ -378,7 +378,8 @@ def read_quality(path: Path) -> list[dict]:
         if missing:
             raise UserError(f"{path}: no column {missing[0]!r}; give the forget_quality.csv of `pebench forget-quality`")
         for r in reader:
-            for k in ("ks_d", "forget_quality", "mia_auc", "logprob_forget", "logprob_heldout", "truth_ratio"):
+            for k in ("ks_d", "forget_quality", "mia_auc", "mia_auc_lo", "mia_auc_hi", "logprob_forget", "logprob_holdout",
+                      "truth_ratio"):
                 r[k] = float(r[k]) if r.get(k) not in (None, "") else None
             r["bgd"] = str(r.get("bgd")).lower() == "true"
             out.append(r)
@@ -404,7 +405,12 @@ def quality_table(rows: list[dict], forget: str) -> tuple[list[str], list[list[s
     def fmt(x, spec):
         return "n/a" if x is None else format(x, spec)
 
-    head = ["Target", "Model", "Forget quality (KS p vs Goal)", "KS D", "MIA AUC", "Answer log-prob forget / held-out",
+    def auc(rs):
+        if len(rs) == 1 and rs[0].get("mia_auc_lo") is not None:   # one model: its bootstrap interval
+            return f"{fmt(rs[0]['mia_auc'], '.3f')} [{rs[0]['mia_auc_lo']:.3f}, {rs[0]['mia_auc_hi']:.3f}]"
+        return fmt(mean(rs, "mia_auc"), ".3f")
+
+    head = ["Target", "Model", "Forget quality (KS p vs Goal)", "KS D", "MIA AUC [95% CI]", "Answer log-prob forget / holdout",
             "Truth ratio (forget)"]
     body = []
     for k in sorted(groups, key=key):
@@ -413,8 +419,8 @@ def quality_table(rows: list[dict], forget: str) -> tuple[list[str], list[list[s
         seeds = {r.get("seed") for r in rs}
         label += f" ({len(seeds)} seeds)" if len(seeds) > 1 else ""
         body.append([k[0], label, fmt(mean(rs, "forget_quality"), ".3g"), fmt(mean(rs, "ks_d"), ".2f"),
-                     fmt(mean(rs, "mia_auc"), ".3f"),
-                     f"{fmt(mean(rs, 'logprob_forget'), '.2f')} / {fmt(mean(rs, 'logprob_heldout'), '.2f')}",
+                     auc(rs),
+                     f"{fmt(mean(rs, 'logprob_forget'), '.2f')} / {fmt(mean(rs, 'logprob_holdout'), '.2f')}",
                      fmt(mean(rs, "truth_ratio"), ".3g")])
     return head, body
 
@@ -424,8 +430,9 @@ QUALITY_NOTE = ("Beyond the paper (pebench forget-quality; docs/scoring.md). For
                 "answers, another person's name or another event's answer, of P(a)^(1/|a|), over the true answer's), "
                 "model vs the Goal model of the same setting, on the same rows (high = indistinguishable from never "
                 "having trained on it). MIA AUC: "
-                "sklearn.metrics.roc_auc_score of the true answer's mean token log-probability, forget rows (training views) vs generality rows "
-                "(held-out views of the same targets, trained on by no model); 0.5 = cannot tell them apart. "
+                "sklearn.metrics.roc_auc_score of the true answer's mean token log-probability, forget rows (training views) vs holdout rows "
+                "(people / events in no training split of any model, TOFU's holdout set), with a 95% bootstrap interval for one model "
+                "(the mean over seeds otherwise); 0.5 = cannot tell them apart. "
                 "Log-probabilities are vLLM prompt log-probs, each adapter through its LoRARequest.")
 
 

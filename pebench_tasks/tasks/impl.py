@@ -133,18 +133,21 @@ def event_results_fn(split: str) -> Callable:
     return process_results
 
 
-def person_scope_results(doc, results):
-    """Person unlearning, scope: event questions on forget-person images, ROUGE-L (0-1)."""
-    pred = _prediction(results)
-    rec = _with_kind(doc, {**_record(doc, pred), "rougeL": rouge_l(pred, doc["answer"])})
-    return {"person_scope": rec, **_kind_metrics(rec)}
+def scope_results_fn(family: str, metric: str) -> Callable:
+    """Scope (cross-concept interference) of ``family`` unlearning, reported as ``metric``: the OTHER
+    concept's answers, person unlearning: event answers, ROUGE-L (0-1); event unlearning: person
+    answers, name precision (0-100). The scope split asks on forget-target images, scope_control on
+    clean ones."""
 
+    def process_results(doc, results):
+        pred = _prediction(results)
+        score = {"rougeL": rouge_l(pred, doc["answer"])} if family == "person" else \
+            {"correct": bool(name_correct(pred, doc["target"]))}
+        rec = _with_kind(doc, {**_record(doc, pred), **score})
+        return {metric: rec, **_kind_metrics(rec)}
 
-def event_scope_results(doc, results):
-    """Event unlearning, scope: person questions on forget-event images, name precision (0-100)."""
-    pred = _prediction(results)
-    rec = _with_kind(doc, {**_record(doc, pred), "correct": bool(name_correct(pred, doc["target"]))})
-    return {"event_scope": rec, **_kind_metrics(rec)}
+    process_results.__name__ = f"{metric}_results"
+    return process_results
 
 
 def pope_results(doc, results):

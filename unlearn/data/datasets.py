@@ -144,10 +144,20 @@ class ImageFn:
 
 class FinetuneDataset(Dataset):
     def __init__(self, rows: list[Encoded], encoder: Encoder, length: int, seed: int,
-                 aug: AugmentConfig, repeat: dict[str, int] | None = None):
+                 aug: AugmentConfig, repeat: dict[str, int] | None = None,
+                 targets: dict[str, set[str]] | None = None, target_repeat: int = 1):
+        """``repeat``: sampling weight per concept; rows asking about one of ``targets`` (person /
+        event ids) weigh ``target_repeat`` times more (the Finetune model must know its forget targets)."""
         if not rows:
             raise UserError("the training split has no rows")
-        weights = [int((repeat or {}).get(r.meta.get("concept"), 1)) for r in rows]
+        targets = targets or {}
+
+        def weight(m: dict) -> int:
+            c = m.get("concept")
+            hit = m.get(f"{c}_id") in targets.get(c, ())
+            return int((repeat or {}).get(c, 1)) * (int(target_repeat) if hit else 1)
+
+        weights = [weight(r.meta) for r in rows]
         self.rows, self.length, self.seed = rows, int(length), seed
         self.stream = Stream(len(rows), seed, "finetune", weights)
         self.image = ImageFn(encoder, aug)
