@@ -33,10 +33,13 @@ def mini(tmp_path_factory) -> Path:
 def test_schema_and_counts(mini):
     data = open_dataset(mini)
     m = data.meta
-    assert m["schema_version"] == 2 and m["source"] == "synthetic" and m["scale"] == "mini"
-    assert (m["n_people"], m["n_events"], m["views"], m["train_views"], m["image_size"]) == (20, 8, 5, 3, SIZE)
-    assert len(data.people) == 20 and len(data.events) == 8
-    assert len(data.images) == 800 == 20 * 8 * 5
+    assert m["schema_version"] == 3 and m["source"] == "synthetic" and m["scale"] == "mini"
+    # 20 people x 8 events, plus the holdout set: 4 people and 1 event in no training split
+    assert (m["n_people"], m["n_events"], m["views"], m["train_views"], m["image_size"]) == (24, 9, 5, 3, SIZE)
+    assert m["holdout_ids"] == {"person": ["p020", "p021", "p022", "p023"], "event": ["e08"]}
+    assert len(data.people) == 24 and len(data.events) == 9
+    # holdout images: their 3 training-index views only (4 x 9 + 20 x 1 pairs)
+    assert len(data.images) == 800 + (4 * 9 + 20 * 1) * 3 == 968
     assert sum(data.images["heldout"]) == 320
     assert all(h == (v >= 3) for h, v in zip(data.images["heldout"], data.images["view"]))
     assert type(data.images.features["image"]).__name__ == "Image"
@@ -45,33 +48,44 @@ def test_schema_and_counts(mini):
     assert len(qa) == 480 * N_QA == 6720
     assert set(qa.column_names) >= {"qa_id", "image_id", "concept", "template", "question", "answer", "target",
                                     "person_name", "event_name", "event_keywords"}
-    assert m["counts"]["qa"] == 800 * N_QA
-    assert m["counts"]["splits"]["common"] == {"finetune_train": 6720, "pope": 640}
+    assert m["counts"]["qa"] == 968 * N_QA
+    # POPE: held-out views of the 16 x 6 images clean in every setting (forget20: 4 people, 2 events)
+    assert m["counts"]["splits"]["common"] == {"finetune_train": 6720, "pope": 2 * 16 * 6 * 2}
     # 2 forget persons x 8 events: 48 forget rows (3 training views), 32 generality rows (2 held-out
-    # views); half of the 18 x 8 clean pairs (72 x 3 training views) are retain-eval pairs, the other
-    # half is D_r (72 x 3 x 14 rows)
+    # views); half of the 18 x 8 clean pairs (72 x 3 training views) are retain-eval pairs (their
+    # person and event questions: scope_control), the other half is D_r (72 x 3 x 14 rows); holdout:
+    # 4 holdout people x 9 events x 3 views
     assert m["counts"]["splits"]["person_forget10"] == {"forget": 48, "generality": 32, "retain": 216, "scope": 48,
+                                                        "scope_control": 432, "holdout": 108,
                                                         "goal_train": 6048, "retain_train": 3024}
 
 
-def _expected(person_ids, event_ids, views, train_views, f, retain_max=1000):
+def _expected(person_ids, event_ids, views, train_views, f, hold, retain_max=1000):
     """Split sizes straight from the definitions in docs/schema.md (independent of splits.py)."""
     P, E = set(f["person"]), set(f["event"])
     c = dict.fromkeys(SPLITS, 0)
-    for p, e, v in itertools.product(person_ids, event_ids, range(views)):
-        train, fp, fe = v < train_views, p in P, e in E
-        if fp or fe:
-            c["forget" if train else "generality"] += fp + fe
-            if train:
-                c["scope"] += (fp and not fe) + (fe and not fp)
-        elif train:
-            c["goal_train"] += N_QA
+    for p, e in itertools.product(person_ids, event_ids):
+        hp, he = p in hold["person"], e in hold["event"]
+        if hp or he:      # holdout images: training-index views only, in the holdout split alone
+            c["holdout"] += train_views * ((hp and bool(P)) + (he and bool(E)))
+            continue
+        for v in range(views):
+            train, fp, fe = v < train_views, p in P, e in E
+            if fp or fe:
+                c["forget" if train else "generality"] += fp + fe
+                if train:
+                    c["scope"] += (fp and not fe) + (fe and not fp)
+            elif train:
+                c["goal_train"] += N_QA
     # half of the clean (person, event) pairs are retain-eval pairs (fewer if retain_max needs fewer);
-    # their training views give the retain rows, the other pairs' training views are D_r
-    clean_pairs = sum(1 for p, e in itertools.product(person_ids, event_ids) if p not in P and e not in E)
+    # their training views give the retain rows (and both concepts' scope_control rows), the other
+    # pairs' training views are D_r
+    clean_pairs = sum(1 for p, e in itertools.product(person_ids, event_ids)
+                      if p not in P | set(hold["person"]) and e not in E | set(hold["event"]))
     per_pair = train_views * (bool(P) + bool(E))
     held = min(clean_pairs // 2, -(-retain_max // per_pair))
     c["retain"] = min(held * per_pair, retain_max)
+    c["scope_control"] = 2 * min(held * train_views, retain_max)
     c["retain_train"] = (clean_pairs - held) * train_views * N_QA
     return c
 
@@ -80,10 +94,10 @@ def test_every_split_count_matches_definition(mini):
     data = open_dataset(mini)
     pids, eids = data.people["person_id"], data.events["event_id"]
     for setting in SETTINGS:
-        exp = _expected(pids, eids, 5, 3, data.forget_ids(setting))
+        exp = _expected(pids, eids, 5, 3, data.forget_ids(setting), data.holdout_ids())
         got = {s: len(data.qa(setting, s)) for s in SPLITS}
         assert got == exp == data.meta["counts"]["splits"][setting], setting
-    assert len(data.qa(None, "pope")) == 2 * 320
+    assert len(data.qa(None, "pope")) == 2 * 16 * 6 * 2
 
 
 def test_split_joins_pixels(mini):

@@ -13,11 +13,12 @@ def release(mini_data_dir, tmp_path_factory):
     """Export the mini data set's training view 0 and held-out view 3 as a release-style folder."""
     root = tmp_path_factory.mktemp("release")
     src = open_dataset(mini_data_dir)
-    names = {p["person_id"]: p["name"] for p in src.people}
-    events = {e["event_id"]: e["name"] for e in src.events}
+    hold = src.holdout_ids()     # the release has no holdout set: export the 20 x 8 others
+    names = {p["person_id"]: p["name"] for p in src.people if p["person_id"] not in hold["person"]}
+    events = {e["event_id"]: e["name"] for e in src.events if e["event_id"] not in hold["event"]}
     rows = []
     for r in src.images:
-        if r["view"] not in (0, 3):
+        if r["view"] not in (0, 3) or r["person_id"] not in names or r["event_id"] not in events:
             continue
         rel = f"{names[r['person_id']]}/{r['image_id']}.png"
         (root / "images" / names[r["person_id"]]).mkdir(parents=True, exist_ok=True)
@@ -28,7 +29,7 @@ def release(mini_data_dir, tmp_path_factory):
         w.writeheader()
         w.writerows(rows)
     (root / "mapping.yaml").write_text('columns:\n  image: file\n  person: "@folder"\n  event: scene\nheldout_views: 1\n')
-    return root, src
+    return root, (sorted(names.values()), sorted(events.values()), src)
 
 
 def _import(root, out, mapping="mapping.yaml", check=True):
@@ -37,16 +38,16 @@ def _import(root, out, mapping="mapping.yaml", check=True):
 
 
 def test_import_round_trip(release, tmp_path):
-    root, src = release
+    root, (people, events, src) = release
     out = tmp_path / "imported"
     _import(root, out)
     d = open_dataset(out)
-    assert d.meta["source"] == "imported"
-    assert sorted(d.people["name"]) == sorted(src.people["name"])
-    assert sorted(d.events["name"]) == sorted(src.events["name"])
+    assert d.meta["source"] == "imported" and d.holdout_ids() == {"person": [], "event": []}
+    assert sorted(d.people["name"]) == people and len(people) == 20
+    assert sorted(d.events["name"]) == events and len(events) == 8
     # 2 images per person x event pair: view 0 trains, view 1 (the release's last file) is held out
-    assert len(d.images) == 2 * len(src.people) * len(src.events)
-    assert sum(d.images["heldout"]) == len(src.people) * len(src.events)
+    assert len(d.images) == 2 * len(people) * len(events)
+    assert sum(d.images["heldout"]) == len(people) * len(events)
     # pixels survive byte for byte (PNG bytes are kept)
     got = d.images[0]
     p_name = d.people[[p["person_id"] for p in d.people].index(got["person_id"])]["name"]
@@ -61,6 +62,22 @@ def test_import_round_trip(release, tmp_path):
     assert len(forget) > 0 and all(r["person_name"] in r["answer"] for r in forget)
     assert not any(d.qa("person_forget10", "goal_train")["heldout"])
     assert len(d.qa("person_forget10", "generality")) == len(forget)
+    assert len(d.qa("person_forget10", "holdout")) == 0
+
+
+def test_import_with_a_holdout_set(release, tmp_path):
+    """mapping holdout_people: N seeded people in no training split; the MIA's non-members."""
+    root, _ = release
+    (root / "hold.yaml").write_text((root / "mapping.yaml").read_text() + "holdout_people: 2\n")
+    out = tmp_path / "imported"
+    _import(root, out, mapping="hold.yaml")
+    d = open_dataset(out)
+    hold = d.holdout_ids()["person"]
+    assert len(hold) == 2 and len(d.people) == 20
+    assert not set(d.qa(None, "finetune_train")["person_id"]) & set(hold)
+    assert all(not set(d.forget_ids(s)["person"]) & set(hold) for s in ("person_forget20", "both_forget20"))
+    h = d.qa("person_forget10", "holdout")
+    assert set(h["person_id"]) == set(hold) and len(h) == 2 * 8      # view 0 of each holdout person's 8 images
 
 
 def test_import_missing_column_is_one_clear_line(release, tmp_path):

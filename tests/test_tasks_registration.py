@@ -13,7 +13,8 @@ from conftest import run_cli
 from pebench_tasks.lmms_plugin import MANIFESTS, with_pebench_path
 from pebench_tasks.tasks import TASKS_DIR
 
-TASKS = [f"pebench_{f}_{s}" for f in ("person", "event") for s in ("forget", "generality", "retain", "scope")] + ["pebench_pope"]
+TASKS = [f"pebench_{f}_{s}" for f in ("person", "event")
+         for s in ("forget", "generality", "retain", "scope", "scope_control")] + ["pebench_pope"]
 GROUPS = ["pebench_forget", "pebench_retain", "pebench_generality", "pebench_scope", "pebench_person", "pebench_event", "pebench"]
 
 

@@ -104,6 +104,7 @@ def is_refusal(answer: str) -> bool:
     return any(p.search(text) for p in REFUSAL_PATTERNS)
 
 
+@functools.cache
 def _stop_words() -> frozenset:
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
