@@ -121,25 +121,24 @@ def compute_splits(qa: dict[str, list], forget_ids: dict[str, dict[str, list[str
         out[(setting, "forget")] = idx(train & target_q & ev)
         out[(setting, "generality")] = idx(heldout & target_q & ev)
         eval_pair = _retain_eval_pairs(person, event, train & clean, train & clean & setting_q & ev, retain_eval_max, seed, si)
-        retain = np.flatnonzero(train & eval_pair & setting_q & ev)
-        if len(retain) > retain_eval_max:
-            pick = np.random.default_rng([seed, 21, si]).choice(len(retain), retain_eval_max, replace=False)
-            retain = retain[np.sort(pick)]
-        out[(setting, "retain")] = retain.tolist()
+        out[(setting, "retain")] = _cap(np.flatnonzero(train & eval_pair & setting_q & ev), retain_eval_max, [seed, 21, si])
         out[(setting, "retain_train")] = idx(train & clean & ~eval_pair)
         other_q = (is_e & in_fp & ~in_fe) | (is_p & in_fe & ~in_fp)
         out[(setting, "scope")] = idx(train & other_q & ev)
-        control = []
-        for ci, q in enumerate((is_p, is_e)):
-            rows = np.flatnonzero(train & eval_pair & q & ev)
-            if len(rows) > retain_eval_max:
-                rows = np.sort(rows[np.random.default_rng([seed, 23, si, ci]).choice(len(rows), retain_eval_max, replace=False)])
-            control += rows.tolist()
-        out[(setting, "scope_control")] = sorted(control)
+        out[(setting, "scope_control")] = sorted(
+            r for ci, q in enumerate((is_p, is_e))
+            for r in _cap(np.flatnonzero(train & eval_pair & q & ev), retain_eval_max, [seed, 23, si, ci]))
         hold_q = (is_p & hold_p & bool(f["person"])) | (is_e & hold_e & bool(f["event"]))
         out[(setting, "holdout")] = idx(~heldout & hold_q & ev)
         out[(setting, "goal_train")] = idx(train & clean)
     return out
+
+
+def _cap(rows: np.ndarray, n: int, rng_seed: list[int]) -> list[int]:
+    """``rows`` (sorted), or a seeded sample of ``n`` of them in the same order."""
+    if len(rows) > n:
+        rows = rows[np.sort(np.random.default_rng(rng_seed).choice(len(rows), n, replace=False))]
+    return rows.tolist()
 
 
 def _retain_eval_pairs(person, event, pool, eval_rows, retain_eval_max, seed, si) -> np.ndarray:
