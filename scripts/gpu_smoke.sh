@@ -5,7 +5,7 @@
 #
 #   bash scripts/gpu_smoke.sh [--device cpu] [WORK (default runs/gpu-smoke)]
 #
-# Stages: mini data -> tiny Qwen2-VL -> the demo's Finetune recipe (full fine-tune, 1,400 steps) ->
+# Stages: mini data -> tiny Qwen2-VL -> the demo's Finetune recipe (full fine-tune, 1,700 steps) ->
 # three unlearning methods on it (KL on persons: reference forward; GD+BGD on both; NPO on events:
 # reference) -> verify -> scoring (vLLM on the GPU when `import vllm` works, else lmms-eval's HF
 # `qwen2_vl` backend for the Finetune model when lmms-eval imports, else transformers + peft through
@@ -48,7 +48,7 @@ if [ "$device" = cpu ]; then
 else
   "$PY" -c "import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)" \
     || { echo "error: torch sees no GPU; run with --device cpu to check the script on a CPU" >&2; exit 1; }
-  ft_steps=${SMOKE_FT_STEPS:-1400}; un_steps=${SMOKE_UNLEARN_STEPS:-40}; big_steps=${SMOKE_BIG_STEPS:-20}
+  ft_steps=${SMOKE_FT_STEPS:-1700}; un_steps=${SMOKE_UNLEARN_STEPS:-40}; big_steps=${SMOKE_BIG_STEPS:-20}
   # Qwen2-VL-2B's shape (1.98B parameters), random weights: a real-size stand-in when no weights exist
   big=(--set text.hidden_size=1536 --set text.num_layers=28 --set text.num_heads=12 --set text.num_kv_heads=2
        --set text.intermediate_size=8960 --set vision.embed_dim=1280 --set vision.depth=32 --set vision.num_heads=16)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import math
 
+import numpy as np
 import pytest
 from conftest import GOAL_SETTING, run_cli
 from test_scoring import ENGINE_ARGS, _adapter, _env
@@ -89,6 +90,49 @@ def test_ks_and_auc_definitions():
     assert FQ.mia_auc([2.0, 3.0], [0.0, 1.0]) == 1.0 and FQ.mia_auc([0.0, 1.0], [2.0, 3.0]) == 0.0
 
 
+def test_mia_interval_resamples_whole_targets():
+    """Rows of one target are not independent: the interval resamples targets. Two forget targets,
+    one ranking above every holdout target and one below: rows alone give a narrow interval around
+    0.5, targets the whole range; a side with one target has no interval."""
+    rng = np.random.default_rng(0)
+    members = list(rng.normal(0.0, 0.01, 20)) + list(rng.normal(-2.0, 0.01, 20))
+    m_groups = ["a"] * 20 + ["b"] * 20
+    nonmembers = list(rng.normal(-1.0, 0.01, 40))
+    n_groups = [f"h{i % 4}" for i in range(40)]
+    assert FQ.mia_auc(members, nonmembers) == 0.5
+    row_lo, row_hi = FQ.mia_auc_ci(members, nonmembers)
+    lo, hi = FQ.mia_auc_ci(members, nonmembers, member_groups=m_groups, nonmember_groups=n_groups)
+    assert 0.3 < row_lo < 0.5 < row_hi < 0.7 and lo == 0.0 and hi == 1.0
+    assert FQ.mia_auc_ci(members, nonmembers, member_groups=m_groups, nonmember_groups=["h"] * 40) == (None, None)
+    # summarize takes each record's target as its unit
+    recs = [{"model": "m", "setting": "s", "split": "forget", "qa_id": f"f{i}", "target": g, "logprob": v}
+            for i, (g, v) in enumerate(zip(m_groups, members))]
+    recs += [{"model": "m", "setting": "s", "split": "holdout", "qa_id": f"h{i}", "target": g, "logprob": v}
+             for i, (g, v) in enumerate(zip(n_groups, nonmembers))]
+    (r,) = FQ.summarize(recs, {})
+    assert (r["mia_auc_lo"], r["mia_auc_hi"]) == (0.0, 1.0)
+
+
+def test_mia_uses_the_name_tokens_of_person_rows():
+    """The MIA statistic of a person row is the mean log-prob of its name's tokens; the whole answer
+    (here ranking the other way) only where a row has no name (event rows)."""
+    row = {"concept": "person", "target": "Mei Lin", "answer": "This is Mei Lin, a teacher."}
+    assert FQ.name_span(row) == (8, 15) and FQ.name_span({**row, "concept": "event"}) is None
+    assert FQ.name_span({**row, "answer": "A teacher."}) is None
+    offsets = [(0, 4), (4, 7), (7, 11), (11, 15), (15, 16), (16, 18), (18, 26), (26, 27)]
+    lps = [-1.0, -1.0, -0.2, -0.4, -3.0, -3.0, -3.0, -3.0]
+    assert FQ.span_mean(lps, offsets, (8, 15)) == pytest.approx(-0.3)      # " Mei" and " Lin" only
+    assert FQ.span_mean(lps, offsets, None) is None and FQ.span_mean(lps, offsets, (40, 50)) is None
+    recs = [{"model": "m", "setting": "s", "split": "forget", "qa_id": f"f{i}", "logprob": -3.0, "logprob_name": -0.1}
+            for i in range(5)]
+    recs += [{"model": "m", "setting": "s", "split": "holdout", "qa_id": f"h{i}", "logprob": -1.0, "logprob_name": "-2.5"}
+             for i in range(5)]
+    (r,) = FQ.summarize(recs, {})
+    assert r["mia_auc"] == 1.0 and r["logprob_forget"] == -3.0        # names known; whole answers rank the other way
+    (r,) = FQ.summarize([{**x, "logprob_name": ""} for x in recs], {})
+    assert r["mia_auc"] == 0.0
+
+
 @pytest.mark.slow
 def test_forget_quality_from_vllm_equals_transformers_peft(finetuned, goal_person, mini_data_dir, session_dir, tmp_path):
     adapter = _adapter(finetuned, mini_data_dir, session_dir / "scoring-sweep" / "ga-person", "ga")
@@ -106,6 +150,11 @@ def test_forget_quality_from_vllm_equals_transformers_peft(finetuned, goal_perso
     for r in table.values():
         assert (int(r["n_forget"]), int(r["n_holdout"])) == (n_forget, n_held), r
         assert 0.0 <= float(r["mia_auc"]) <= 1.0
+    # every forget / holdout person row has its name's statistic; the Finetune model knows the forget
+    # names (and the holdout names no better than the Goal model does): a clear membership signal
+    named = [r for r in records if r["split"] in ("forget", "holdout")]
+    assert named and all(r["logprob_name"] != "" for r in named)
+    assert float(table[base]["mia_auc"]) > 0.9 and float(table[base]["mia_auc"]) > float(table[goal]["mia_auc"]) + 0.2, table
     # the Goal model is its own reference; the Finetune model knows the forget persons, the Goal
     # model never saw them: their answer log-probs are far apart (KS p tiny)
     assert (float(table[goal]["ks_d"]), float(table[goal]["forget_quality"])) == (0.0, 1.0)

@@ -29,6 +29,10 @@ NEW_TOKENS = 24
 # can widen its margin by raising the refusal alone: at lr 3e-3 its forget NLL was back at the
 # Finetune model's after 24 steps (0.035), at lr 1e-2 it rose to 0.22 in 16 (2026-12-03)
 LR = {"po": 3e-3, "dpo": 1e-2, "siu": 3e-3}
+# event answers: how sure the Finetune model is of them varies with the recipe (forget NLL 9e-5 with
+# target_repeat 2 at 1,400 steps, where 16 GA / NPO steps at lr 1e-3 raised it by 0.02 only; 1.2e-3
+# at 1,700 steps, where they raised it by 0.14 / 0.15, and lr 3e-3 by 6.4 / 4.4; 2026-12-07)
+LR_EVENT = 3e-3
 COMMON = ["train.threads=2", "train.progress=false", "train.logging_steps=1"]
 
 
@@ -71,6 +75,10 @@ def _losses(model_dir, adapter, enc, rows):
     return {k: teacher_forced_nll(m, enc, v) for k, v in rows.items()}
 
 
+def _lr(method: str, target: str) -> float:
+    return LR_EVENT if target == "event" else LR.get(method, 1e-3)
+
+
 @pytest.fixture(scope="session")
 def method_runs(finetuned, mini_data_dir, session_dir, eval_sets):
     """Every method for STEPS steps on person_forget10 (and event for a few), same lr and seed."""
@@ -83,7 +91,7 @@ def method_runs(finetuned, mini_data_dir, session_dir, eval_sets):
         d = session_dir / f"adapter-{method}-{target}"
         if not d.exists():
             run_unlearning(method, target, "forget10", str(finetuned), str(mini_data_dir), str(d), seed=0,
-                           overrides=[f"train.max_steps={STEPS}", f"train.lr={LR.get(method, 1e-3)}", *COMMON])
+                           overrides=[f"train.max_steps={STEPS}", f"train.lr={_lr(method, target)}", *COMMON])
         out[(method, target)] = {"dir": d, **_losses(finetuned, d, enc, sets[target])}
     return out
 

@@ -17,13 +17,19 @@ perturbed answers of every forget row (:func:`perturbed_answers`).
   true answers' log-probabilities: every adapter of the demo got p = 1e-28 to 1e-64 with D = 1.00,
   so the column could not tell methods apart.)
 * MIA AUC (as open-unlearning's loss attack, on TOFU's holdout set): ``sklearn.metrics.roc_auc_score``
-  of the statistic for members = the forget rows (training views the Finetune model was trained on)
+  of the statistic (:func:`mia_statistic`) for members = the forget rows (training views the Finetune model was trained on)
   against non-members = the ``holdout`` rows (entities in no training split of any model,
   docs/schema.md), with a 95 % percentile bootstrap interval (``scipy.stats.bootstrap``, members and
-  non-members resampled independently). 0.5 = the model cannot tell its forget targets from people
+  non-members resampled independently, by whole target: :func:`mia_auc_ci`). 0.5 = the model cannot tell its forget targets from people
   (events) it never saw, as the Goal model; above 0.5 = the targets are still recognised. (Until
   2026-12-06 the non-members were held-out views of the SAME targets: the Finetune model recognises
   those as well as training views, so its AUC was ~0.5 like the Goal model's.)
+  The statistic of a person row is the mean log-probability of the tokens of the person's NAME
+  (``logprob_name``), of an event row the whole answer's (event answers do not name the event). Our
+  decision (2026-12-07): on the whole person answer the Goal model's AUC was 0.002, not ~0.5,
+  because the answers are not exchangeable (a forget person's job and city words occur in no Goal
+  training row, a holdout person's do: docs/metrics-2026-12-06.md); names of forget and holdout
+  people come from the same generator and neither is in the Goal model's data.
 """
 from __future__ import annotations
 
@@ -70,6 +76,30 @@ def forget_quality(values: list[float], goal_values: list[float]) -> tuple[float
     return float(res.statistic), float(res.pvalue)
 
 
+def name_span(row: dict) -> tuple[int, int] | None:
+    """Character span of a person row's target name in its answer (qa columns); None otherwise."""
+    if row.get("concept") != "person" or not row.get("target"):
+        return None
+    i = row["answer"].find(row["target"])
+    return None if i < 0 else (i, i + len(row["target"]))
+
+
+def span_mean(logprobs: list[float], offsets: list[tuple[int, int]], span: tuple[int, int] | None) -> float | None:
+    """Mean of the token log-probs whose characters (``offsets``, the tokenizer's offset mapping)
+    overlap ``span``; None without a span or when no token overlaps it."""
+    if span is None:
+        return None
+    lo, hi = span
+    picked = [lp for lp, (a, b) in zip(logprobs, offsets) if a < hi and b > lo]
+    return sum(picked) / len(picked) if picked else None
+
+
+def mia_statistic(record: dict) -> float:
+    """The MIA's per-row statistic: ``logprob_name`` where the row has one, else ``logprob``."""
+    v = record.get("logprob_name")
+    return float(v) if v not in (None, "") else float(record["logprob"])
+
+
 def mia_auc(members: list[float], nonmembers: list[float]) -> float:
     """ROC AUC of "higher answer log-probability = member"."""
     from sklearn.metrics import roc_auc_score
@@ -78,29 +108,52 @@ def mia_auc(members: list[float], nonmembers: list[float]) -> float:
     return float(roc_auc_score(y, list(members) + list(nonmembers)))
 
 
-def mia_auc_ci(members: list[float], nonmembers: list[float], seed: int = 0, n_resamples: int = 999) -> tuple[float, float]:
-    """95 % percentile bootstrap interval of :func:`mia_auc` (the two samples resampled independently)."""
-    from scipy.stats import bootstrap
+def mia_auc_ci(members: list[float], nonmembers: list[float], seed: int = 0, n_resamples: int = 999,
+               member_groups: list[str] | None = None,
+               nonmember_groups: list[str] | None = None) -> tuple[float | None, float | None]:
+    """95 % percentile bootstrap interval of :func:`mia_auc`, members and non-members resampled
+    independently. With ``*_groups`` (each row's forget / holdout target) whole targets are
+    resampled, not rows: a target's rows share its name, so they are not independent (our decision,
+    2026-12-07, as the study's intervals cover targets, docs/study.md). (None, None) when a
+    side has fewer than two targets."""
+    from scipy.stats import bootstrap, rankdata
 
-    from sklearn.metrics import roc_auc_score
+    def grouped(values, groups):
+        values = np.asarray(values, float)
+        if groups is None:
+            return [values[i:i + 1] for i in range(len(values))]
+        keys = list(dict.fromkeys(groups))
+        return [values[[g == k for g in groups]] for k in keys]
 
-    def auc(m, n, axis=-1):
-        m, n = np.atleast_2d(m), np.atleast_2d(n)
-        y = np.r_[np.ones(m.shape[-1]), np.zeros(n.shape[-1])]
-        return np.array([roc_auc_score(y, np.r_[a, b]) for a, b in zip(m, n)])
+    mg, ng = grouped(members, member_groups), grouped(nonmembers, nonmember_groups)
+    if len(mg) < 2 or len(ng) < 2:       # one target on a side (mini's one holdout event): no interval
+        return None, None
 
-    res = bootstrap((np.asarray(members, float), np.asarray(nonmembers, float)), auc, paired=False, vectorized=True,
+    def auc(mi, ni, axis=-1):
+        out = []
+        for a, b in zip(np.atleast_2d(mi), np.atleast_2d(ni)):
+            m, n = np.concatenate([mg[int(i)] for i in a]), np.concatenate([ng[int(i)] for i in b])
+            # the AUC as the Mann-Whitney U / (n_m n_n) (equal to roc_auc_score, ties half): 999 resamples fast
+            out.append((rankdata(np.r_[m, n])[:len(m)].sum() - len(m) * (len(m) + 1) / 2) / (len(m) * len(n)))
+        return np.array(out)
+
+    res = bootstrap((np.arange(len(mg)), np.arange(len(ng))), auc, paired=False, vectorized=True,
                     n_resamples=n_resamples, method="percentile", rng=np.random.default_rng(seed))
     return float(res.confidence_interval.low), float(res.confidence_interval.high)
 
 
 def summarize(records: list[dict], goal_of: dict[str, str]) -> list[dict]:
-    """One row per (model, setting) from per-sample ``records`` ({model, setting, split, logprob});
+    """One row per (model, setting) from per-sample ``records`` ({model, setting, split, qa_id, logprob, optional logprob_name and target: the row's person / event, the MIA
+    interval's unit});
     ``goal_of`` maps a setting to the name of its Goal model (settings without one: no forget quality)."""
     by: dict[tuple[str, str, str], list[float]] = {}
+    mia: dict[tuple[str, str, str], list[float]] = {}
+    groups: dict[tuple[str, str, str], list[str]] = {}
     per_model: dict[tuple[str, str], list[dict]] = {}
     for r in records:
         by.setdefault((r["model"], r["setting"], r["split"]), []).append(float(r["logprob"]))
+        mia.setdefault((r["model"], r["setting"], r["split"]), []).append(mia_statistic(r))
+        groups.setdefault((r["model"], r["setting"], r["split"]), []).append(r.get("target") or r["qa_id"])
         per_model.setdefault((r["model"], r["setting"]), []).append(r)
     ratios = {k: truth_ratios(v) for k, v in per_model.items()}
     out = []
@@ -111,8 +164,10 @@ def summarize(records: list[dict], goal_of: dict[str, str]) -> list[dict]:
                "logprob_holdout": float(np.mean(held)) if held else None,
                "ks_d": None, "forget_quality": None, "mia_auc": None, "mia_auc_lo": None, "mia_auc_hi": None}
         if forget and held:
-            row["mia_auc"] = mia_auc(forget, held)
-            row["mia_auc_lo"], row["mia_auc_hi"] = mia_auc_ci(forget, held)
+            members, nonmembers = mia[(model, setting, FORGET)], mia[(model, setting, HOLDOUT)]
+            row["mia_auc"] = mia_auc(members, nonmembers)
+            row["mia_auc_lo"], row["mia_auc_hi"] = mia_auc_ci(members, nonmembers, member_groups=groups[(model, setting, FORGET)],
+                                                              nonmember_groups=groups[(model, setting, HOLDOUT)])
         tr = ratios.get((model, setting), {})
         row["truth_ratio"] = float(np.mean(list(tr.values()))) if tr else None
         goal = ratios.get((goal_of.get(setting, ""), setting), {})

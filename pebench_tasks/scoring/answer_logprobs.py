@@ -4,7 +4,8 @@ log-probs; then forget quality (KS vs the Goal model) and MIA AUC per model
 (``pebench_tasks.metrics.forget_quality`` defines both).
 
 Prompt: the training prompt (image, then the question, no instruction) followed by the true answer;
-statistic: the mean log-probability of the answer's tokens. The Finetune model and the adapters
+statistics: the mean log-probability of the answer's tokens (``logprob``), and of the tokens that
+spell the person's name where a person answer names it (``logprob_name``, the MIA's statistic). The Finetune model and the adapters
 share ONE engine (each prompt with its adapter's ``LoRARequest``), as in ``pebench eval``; each Goal
 model gets its own engine in a child process (two vLLM engines in one process are not safe on CPU).
 
@@ -29,7 +30,7 @@ from . import adapters as A
 from . import engine as E
 
 LOGPROBS_CSV, QUALITY_CSV = "answer_logprobs.csv", "forget_quality.csv"
-LOGPROB_FIELDS = ["model", "setting", "split", "qa_id", "logprob", "tokens"]
+LOGPROB_FIELDS = ["model", "setting", "split", "qa_id", "target", "logprob", "tokens", "logprob_name"]
 QUALITY_FIELDS = ["model", "method", "bgd", "target", "forget", "seed", "setting", "n_forget", "n_holdout",
                   "logprob_forget", "logprob_holdout", "truth_ratio", "ks_d", "forget_quality", "mia_auc", "mia_auc_lo",
                   "mia_auc_hi"]
@@ -57,9 +58,10 @@ def _rows(data, setting: str) -> list[dict]:
         ds = data.split(setting, split)
         for r in ds:
             out.append({"split": split, "qa_id": r["qa_id"], "image": r["image"], "question": r["question"],
-                        "answer": r["answer"]})
+                        "answer": r["answer"], "target": r["target"], "name_span": FQ.name_span(r)})
             if split == FQ.FORGET:
-                perturbed += [{**out[-1], "split": FQ.PERTURBED, "qa_id": f"{r['qa_id']}{FQ.SEP}{k}", "answer": a}
+                perturbed += [{**out[-1], "split": FQ.PERTURBED, "qa_id": f"{r['qa_id']}{FQ.SEP}{k}", "answer": a,
+                               "name_span": None}
                               for k, a in enumerate(FQ.perturbed_answers(r, names, event_answers))]
     return out + perturbed
 
@@ -76,14 +78,21 @@ def score(engine: E.LoRAEngine, tokenizer, data, jobs: list[tuple[str, str | Non
     """Per-sample records for ``jobs`` = [(row name, adapter name or None, setting)]."""
     rows = {s: _rows(data, s) for s in dict.fromkeys(s for _, _, s in jobs)}
     todo = [(name, adapter, s, r) for name, adapter, s in jobs for r in rows[s]]
-    ids = {}
+    enc = {}
     out = []
     for i in range(0, len(todo), chunk):
         part = todo[i:i + chunk]
-        answers = [ids.setdefault(r["answer"], tokenizer.encode(r["answer"], add_special_tokens=False)) for *_, r in part]
-        lps = engine.answer_logprobs([messages(r) for *_, r in part], answers, [a for _, a, _, _ in part], chat_template)
-        out += [{"model": name, "setting": s, "split": r["split"], "qa_id": r["qa_id"], "logprob": sum(lp) / len(lp),
-                 "tokens": len(lp)} for (name, _, s, r), lp in zip(part, lps)]
+        for *_, r in part:
+            if r["answer"] not in enc:
+                e = tokenizer(r["answer"], add_special_tokens=False, return_offsets_mapping=True)
+                enc[r["answer"]] = (e["input_ids"], e["offset_mapping"])
+        lps = engine.answer_logprobs([messages(r) for *_, r in part], [enc[r["answer"]][0] for *_, r in part],
+                                     [a for _, a, _, _ in part], chat_template)
+        for (name, _, s, r), lp in zip(part, lps):
+            name_lp = FQ.span_mean(lp, enc[r["answer"]][1], r.get("name_span"))
+            out.append({"model": name, "setting": s, "split": r["split"], "qa_id": r["qa_id"], "target": r["target"],
+                        "logprob": sum(lp) / len(lp),
+                        "tokens": len(lp), "logprob_name": "" if name_lp is None else name_lp})
     return out
 
 

@@ -430,9 +430,11 @@ QUALITY_NOTE = ("Beyond the paper (pebench forget-quality; docs/scoring.md). For
                 "answers, another person's name or another event's answer, of P(a)^(1/|a|), over the true answer's), "
                 "model vs the Goal model of the same setting, on the same rows (high = indistinguishable from never "
                 "having trained on it). MIA AUC: "
-                "sklearn.metrics.roc_auc_score of the true answer's mean token log-probability, forget rows (training views) vs holdout rows "
-                "(people / events in no training split of any model, TOFU's holdout set), with a 95% bootstrap interval for one model "
-                "(the mean over seeds otherwise); 0.5 = cannot tell them apart. "
+                "sklearn.metrics.roc_auc_score of the mean token log-probability of the person's name (person rows) or of the whole "
+                "answer (event rows), forget rows (training views) vs holdout rows "
+                "(people / events in no training split of any model, TOFU's holdout set), with a 95% bootstrap interval over "
+                "whole targets for one model (none with one holdout target; the mean over seeds otherwise); "
+                "0.5 = cannot tell them apart. "
                 "Log-probabilities are vLLM prompt log-probs, each adapter through its LoRARequest.")
 
 
