@@ -29,10 +29,11 @@ NEW_TOKENS = 24
 # can widen its margin by raising the refusal alone: at lr 3e-3 its forget NLL was back at the
 # Finetune model's after 24 steps (0.035), at lr 1e-2 it rose to 0.22 in 16 (2026-12-03)
 LR = {"po": 3e-3, "dpo": 1e-2, "siu": 3e-3}
-# event answers: how sure the Finetune model is of them varies with the recipe (forget NLL 9e-5 with
-# target_repeat 2 at 1,400 steps, where 16 GA / NPO steps at lr 1e-3 raised it by 0.02 only; 1.2e-3
-# at 1,700 steps, where they raised it by 0.14 / 0.15, and lr 3e-3 by 6.4 / 4.4; 2026-12-07)
-LR_EVENT = 3e-3
+# How sure the Finetune model is of its forget answers varies with the recipe: with the forget
+# targets sampled 2x (2026-12-07) 16 GA steps at lr 1e-3 raised the person forget NLL from 0.003 to
+# 0.016 only, and GA / NPO on events (NLL 9e-5 at 1,400 steps, 1.2e-3 at 1,700) by 0.02 (1,400)
+# or 0.14 / 0.15 (1,700); at lr 3e-3 the events' rose by 6.4 / 4.4. The ascent methods use 3e-3.
+LR_ASCENT = 3e-3
 COMMON = ["train.threads=2", "train.progress=false", "train.logging_steps=1"]
 
 
@@ -76,7 +77,7 @@ def _losses(model_dir, adapter, enc, rows):
 
 
 def _lr(method: str, target: str) -> float:
-    return LR_EVENT if target == "event" else LR.get(method, 1e-3)
+    return LR.get(method, LR_ASCENT)
 
 
 @pytest.fixture(scope="session")
