@@ -55,7 +55,7 @@ def _prediction(sample: dict) -> str:
 def _adapter(base: Path, data: Path, out: Path, method: str, target: str = "person", *extra: str) -> Path:
     if not out.exists():
         run_cli("unlearn", "run", "--method", method, "--target", target, "--forget", "forget10", "--model", str(base),
-                "--data", str(data), "--out", str(out), "--seed", "0", "train.max_steps=8", "train.lr=3e-3",
+                "--data", str(data), "--out", str(out), "--seed", "0", "train.max_steps=16", "train.lr=3e-3",
                 "train.progress=false", *extra)
     return out
 
@@ -116,10 +116,12 @@ def sweep(session_dir, finetuned, mini_data_dir) -> Path:
     answers must differ (else a LoRA mix-up between prompts could not show): measured 2026-12-06 on
     the 54 prompts of the sweep, GA, GD, KL and NPO on persons after 8 steps answered all 54 alike
     (the forget gradient dominates the first steps), so NPO runs 12 steps (36 of 54 differ from GA;
-    some of its answers start with a space, which showed that pebench eval did not strip them)."""
+    some of its answers start with a space, which showed that pebench eval did not strip them).
+    The Finetune recipe of 2026-12-07 (1,700 steps, forget targets 2x) is surer of its answers: after
+    8 GA steps every person answer was still the base's (efficacy 0 = base), so GA runs 16 and NPO 24."""
     root = session_dir / "scoring-sweep"
     _adapter(finetuned, mini_data_dir, root / "ga-person", "ga")
-    _adapter(finetuned, mini_data_dir, root / "npo-person", "npo", "person", "train.max_steps=12")
+    _adapter(finetuned, mini_data_dir, root / "npo-person", "npo", "person", "train.max_steps=24")
     _adapter(finetuned, mini_data_dir, root / "ga-event", "ga", "event")
     return root
 
