@@ -143,8 +143,8 @@ def mia_auc_ci(members: list[float], nonmembers: list[float], seed: int = 0, n_r
 
 
 def summarize(records: list[dict], goal_of: dict[str, str]) -> list[dict]:
-    """One row per (model, setting) from per-sample ``records`` ({model, setting, split, qa_id, logprob, optional logprob_name and target: the row's person / event, the MIA
-    interval's unit});
+    """One row per (model, setting) from per-sample ``records`` ({model, setting, split, qa_id,
+    logprob; optional logprob_name, and target: the row's person / event, the MIA interval's unit});
     ``goal_of`` maps a setting to the name of its Goal model (settings without one: no forget quality)."""
     by: dict[tuple[str, str, str], list[float]] = {}
     mia: dict[tuple[str, str, str], list[float]] = {}
