@@ -6,6 +6,8 @@ import json
 import os
 from pathlib import Path
 
+from .names import DATA_META_FILE
+
 
 def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
     h = hashlib.sha256()
@@ -46,7 +48,7 @@ def model_hash(model_dir: str | os.PathLike) -> dict:
 
 def data_hashes(data_dir: str | os.PathLike, files: list[str]) -> dict:
     d = Path(data_dir)
-    per = {f: sha256_file(d / f) for f in ["meta.json", *files] if (d / f).is_file()}
+    per = {f: sha256_file(d / f) for f in [DATA_META_FILE, *files] if (d / f).is_file()}
     h = hashlib.sha256()
     for k in sorted(per):
         h.update(f"{k}:{per[k]}".encode())

@@ -6,7 +6,8 @@ import os
 # what can be forgotten, and how much (docs/schema.md)
 TARGETS = ("person", "event", "both")
 CONCEPTS = ("person", "event")              # task families: the concept a question asks about
-FORGET_SIZES = ("forget05", "forget10", "forget20")
+FORGET_PERCENT = {"forget05": 5, "forget10": 10, "forget20": 20}   # share of the persons / events forgotten
+FORGET_SIZES = tuple(FORGET_PERCENT)
 DEFAULT_FORGET = "forget10"
 
 # files
@@ -15,7 +16,11 @@ FINETUNE_META_FILE = "pebench_finetune.json" # in a Finetune or Goal model folde
 RESULTS_SUFFIX = "_results.json"             # lmms-eval's aggregated results
 SIDECAR_SUFFIX = "_pebench.json"             # ours, beside it: data, setting, judge, problems
 RESULTS_GLOB = f"**/*{RESULTS_SUFFIX}"
-STAGE_DONE_FILE = ".pebench-stage.json"      # pebench_core.stages: written last, atomically
+DATA_META_FILE = "meta.json"                 # a data folder's manifest (pebench_data.writer, docs/schema.md)
+SUMMARY_FILE = "summary.csv"                 # a scoring run's table, one row per model (pebench_tasks.scoring.summary)
+# peft.utils.CONFIG_NAME (tests/test_architecture.py checks they agree): importing peft takes seconds,
+# too long for listing adapter folders
+ADAPTER_CONFIG_FILE = "adapter_config.json"
 
 IGNORE_INDEX = -100                          # label of tokens that take no loss (HF convention)
 

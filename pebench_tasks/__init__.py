@@ -1,2 +1,3 @@
-"""PEBench as a benchmark: synthetic/imported data, lmms-eval tasks and metrics."""
+"""PEBench as a benchmark: the lmms-eval tasks, their metrics and the scoring backends. Reads the data
+set through `pebench_data`; never imports `unlearn` (docs/architecture.md)."""
 __version__ = "0.1.0"

@@ -192,7 +192,7 @@ def write_sidecar(results_path: Path, record: dict, problems: list[str]) -> None
     """``<stem>_pebench.json`` beside lmms-eval's results: which data, setting and judge were used."""
     from pebench_core.atomic import atomic_write_json
 
-    from . import data_resolve
+    from pebench_data import resolve as data_resolve
     from .metrics.judge import JudgeConfig
 
     sel = data_resolve.resolve()

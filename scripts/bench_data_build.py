@@ -13,9 +13,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from pebench_tasks.data.build import build_tables
-from pebench_tasks.data.profiles import SCALES
-from pebench_tasks.data.writer import write_pebench
+from pebench_data.build import build_tables
+from pebench_data.profiles import SCALES
+from pebench_data.writer import write_pebench
 
 
 def main() -> None:

@@ -43,7 +43,7 @@ def main() -> None:
     ap.add_argument("--label-b")
     ap.add_argument("--out", help="also write the printout to this file")
     args = ap.parse_args()
-    from pebench_tasks.study import plan, repro
+    from pebench.study import plan, repro
 
     for folder, seed in ((args.a, args.seed_a), (args.b, args.seed_b)):
         if not (plan.layout(Path(folder))["report"] / "report.md").is_file():

@@ -59,7 +59,7 @@ def vllm_server(model, args: Sequence[str], log: Path, name: str):
 
 
 def run_cli(*args: str, check: bool = True, env: dict | None = None, timeout: float = 1800,
-            max_file_bytes: int | None = None) -> subprocess.CompletedProcess:
+            max_file_bytes: int | None = None, cwd=None) -> subprocess.CompletedProcess:
     """Run a project console script (pebench, unlearn, lmms-eval) from this venv. ``max_file_bytes``
     sets RLIMIT_FSIZE (`ulimit -f`): past it every write fails with EFBIG, as a full disk fails with
     ENOSPC (our stand-in for a full disk: mounting a tmpfs needs privileges tests do not have)."""
@@ -70,7 +70,7 @@ def run_cli(*args: str, check: bool = True, env: dict | None = None, timeout: fl
 
     proc = subprocess.run(
         [str(BIN / args[0]), *args[1:]], capture_output=True, text=True, timeout=timeout,
-        env={**os.environ, **(env or {})}, preexec_fn=limit if max_file_bytes else None,
+        env={**os.environ, **(env or {})}, preexec_fn=limit if max_file_bytes else None, cwd=cwd,
     )
     if check and proc.returncode != 0:
         raise AssertionError(f"{' '.join(args)} exited {proc.returncode}\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")

@@ -40,6 +40,10 @@ def world(tmp_path_factory, mini_data_dir, tiny_qwen2_vl_dir, tiny_llava_dir):
     shutil.copytree(mini_data_dir, trunc)
     qa = trunc / "people.parquet"
     qa.write_bytes(qa.read_bytes()[: qa.stat().st_size // 3])
+    images = root / "truncated_images"        # found before lmms-eval starts, not as its RetryError
+    shutil.copytree(mini_data_dir, images)
+    table = images / "images.parquet"
+    table.write_bytes(table.read_bytes()[: table.stat().st_size // 3])
     (root / "bad.yaml").write_text("train: [unclosed\n")
     (root / "list.yaml").write_text("- 1\n- 2\n")
     (root / "not_a_folder").write_text("x")
@@ -152,6 +156,9 @@ def _cases(w) -> list[tuple[str, list[str], dict, str]]:
          "person_efficacy"),
         ("data build: full disk", ["pebench", "data", "build", "--scale", "mini", "--seed", "0", "--out", new],
          {FSIZE: "4096"}, "the disk is full"),
+        ("eval: truncated images.parquet", ["pebench", "eval", "--model", "vllm_lora", "--model-args", f"model={q}",
+                                            "--output", new, "--data", str(r / "truncated_images")], {}, "images.parquet"),
+        ("run: truncated images.parquet", [*run[:9], str(r / "truncated_images"), *run[10:]], {}, "images.parquet"),
         ("eval: PEBENCH_DATA not a folder", ["pebench", "eval", "--model", "vllm_lora", "--model-args", f"model={q}",
                                              "--output", new], {"PEBENCH_DATA": str(r / "not_a_folder")}, "not_a_folder"),
     ]

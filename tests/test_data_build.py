@@ -9,14 +9,14 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from pebench_tasks.cli import _main, run
-from pebench_tasks.data.build import build_dataset
-from pebench_tasks.data.dataset import SETTINGS, SPLITS, open_dataset
-from pebench_tasks.data.writer import SCHEMA_VERSION
-from pebench_tasks.data.drawing import APPEARANCE_OPTIONS, SCENES, render, view_rng
-from pebench_tasks.data.profiles import make_people
-from pebench_tasks.data.qa import EVENT_QUESTIONS, PERSON_QUESTIONS, POPE_QUESTIONS
-from pebench_tasks.data.vocab import load_vocab
+from pebench.cli import _main, run
+from pebench_data.build import build_dataset
+from pebench_data.dataset import SETTINGS, SPLITS, open_dataset
+from pebench_data.writer import SCHEMA_VERSION
+from pebench_data.drawing import APPEARANCE_OPTIONS, SCENES, render, view_rng
+from pebench_data.profiles import make_people
+from pebench_data.qa import EVENT_QUESTIONS, PERSON_QUESTIONS, POPE_QUESTIONS
+from pebench_data.vocab import load_vocab
 from pebench_core.errors import UserError
 
 SIZE = 56  # smallest allowed: keeps the module fast
@@ -193,7 +193,7 @@ def test_cli_bad_input(tmp_path, capsys, mini):
 
 
 def test_no_partial_output_on_failure(tmp_path, monkeypatch):
-    from pebench_tasks.data import writer
+    from pebench_data import writer
 
     real, calls = writer._to_parquet, []
 

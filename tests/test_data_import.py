@@ -5,7 +5,7 @@ import csv
 import pytest
 
 from conftest import run_cli
-from pebench_tasks.data.dataset import open_dataset
+from pebench_data.dataset import open_dataset
 
 
 @pytest.fixture(scope="module")

@@ -5,10 +5,11 @@ from pathlib import Path
 
 import pytest
 
-from pebench_tasks.data import splits as S
-from pebench_tasks.data.build import build_dataset
-from pebench_tasks.data.dataset import COMMON_SPLITS, SETTINGS, SPLITS, open_dataset
-from pebench_tasks.data.drawing import SCENES, kind
+from pebench_core.names import FORGET_SIZES
+from pebench_data import splits as S
+from pebench_data.build import build_dataset
+from pebench_data.dataset import COMMON_SPLITS, SETTINGS, SPLITS, open_dataset
+from pebench_data.drawing import SCENES, kind
 
 
 @pytest.fixture(scope="module")
@@ -32,17 +33,17 @@ def test_forget_sets_nested_and_sized():
     pids = [f"p{i:03d}" for i in range(200)]
     eids = [f"e{i:02d}" for i in range(40)]
     f = S.choose_forget_ids(pids, eids, seed=7)
-    assert [len(f[f"person_{n}"]["person"]) for n in S.FORGET_LEVELS] == [10, 20, 40]
-    assert [len(f[f"event_{n}"]["event"]) for n in S.FORGET_LEVELS] == [2, 4, 8]
+    assert [len(f[f"person_{n}"]["person"]) for n in FORGET_SIZES] == [10, 20, 40]
+    assert [len(f[f"event_{n}"]["event"]) for n in FORGET_SIZES] == [2, 4, 8]
     mini = S.choose_forget_ids(pids[:20], eids[:8], seed=7)    # the mini scale: 8 events (docs/schema.md)
-    assert [len(mini[f"person_{n}"]["person"]) for n in S.FORGET_LEVELS] == [1, 2, 4]
-    assert [len(mini[f"event_{n}"]["event"]) for n in S.FORGET_LEVELS] == [1, 1, 2]
-    assert [len(S.choose_forget_ids(pids[:20], eids[:16], 7)[f"event_{n}"]["event"]) for n in S.FORGET_LEVELS] == [1, 2, 3]
+    assert [len(mini[f"person_{n}"]["person"]) for n in FORGET_SIZES] == [1, 2, 4]
+    assert [len(mini[f"event_{n}"]["event"]) for n in FORGET_SIZES] == [1, 1, 2]
+    assert [len(S.choose_forget_ids(pids[:20], eids[:16], 7)[f"event_{n}"]["event"]) for n in FORGET_SIZES] == [1, 2, 3]
     for ids in (f, mini):
         for t in ("person", "event"):
-            a, b, c = (set(ids[f"{t}_{n}"][t]) for n in S.FORGET_LEVELS)
+            a, b, c = (set(ids[f"{t}_{n}"][t]) for n in FORGET_SIZES)
             assert a <= b <= c
-        for n in S.FORGET_LEVELS:
+        for n in FORGET_SIZES:
             assert ids[f"both_{n}"] == {"person": ids[f"person_{n}"]["person"], "event": ids[f"event_{n}"]["event"]}
             assert ids[f"person_{n}"]["event"] == [] and ids[f"event_{n}"]["person"] == []
     assert S.choose_forget_ids(pids, eids, seed=8) != f
@@ -190,7 +191,7 @@ def test_split_folder_paths(data):
 def test_redraw_changes_only_the_forget_sets(data, tmp_path, capsys):
     """`pebench data redraw` (study key unlearn.redraw_forget): the data's own seed gives its splits
     back byte for byte; another seed draws other targets, whose splits keep every split rule."""
-    from pebench_tasks.cli import _main, run
+    from pebench.cli import _main, run
 
     same, other = tmp_path / "same", tmp_path / "other"
     assert run(_main, ["data", "redraw", str(data.root), "--forget-seed", "3", "--out", str(same)]) == 0

@@ -23,7 +23,7 @@ class _Reached(Exception):
 
 
 def _meta_model_and_rows(model_dir, data_dir, answers: bool):
-    from pebench_tasks.data.dataset import open_dataset
+    from pebench_data.dataset import open_dataset
     from unlearn.data import Encoder
     from unlearn.evaluate import answer_rows, prompt_rows, split_rows
     from unlearn.models import load_model_and_processor
@@ -124,8 +124,8 @@ def test_gpu_study_runs_stages_one_at_a_time_without_cpu_threads(tmp_path):
     """Bug class: the CPU side-by-side settings (one thread each, trainings at once) on a GPU study;
     a study asking for a GPU that is not there starts nothing."""
     from pebench_core.errors import UserError
-    from pebench_tasks.study import config as SC
-    from pebench_tasks.study import plan
+    from pebench.study import config as SC
+    from pebench.study import plan
 
     cpu = SC.load("demo.yaml", ["device=cpu"])
     gpu = dataclasses.replace(cpu, device="cuda")      # what device=auto resolves to on a GPU machine

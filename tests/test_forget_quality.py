@@ -10,7 +10,7 @@ import pytest
 from conftest import GOAL_SETTING, run_cli
 from test_scoring import ENGINE_ARGS, _adapter, _env
 
-from pebench_tasks.data.dataset import open_dataset
+from pebench_data.dataset import open_dataset
 from pebench_tasks.metrics import forget_quality as FQ
 
 # vLLM (the tiny model kept in fp32 on CPU: scoring.engine.cpu_defaults; its own kernels and batching)
@@ -179,7 +179,7 @@ def test_forget_quality_from_vllm_equals_transformers_peft(finetuned, goal_perso
 
 def test_report_shows_the_quality_table(tmp_path):
     """The report's "Beyond the paper" table from a forget_quality.csv (no model needed)."""
-    from pebench_tasks.study.report import quality_table, read_quality
+    from pebench.study.report import quality_table, read_quality
 
     path = tmp_path / "forget_quality.csv"
     rows = [["base-person_forget10", "finetune", "False", "person", "forget10", "", "person_forget10", "48", "32",

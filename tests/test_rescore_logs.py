@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pebench_tasks.data.dataset import open_dataset
+from pebench_data.dataset import open_dataset
 
 SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "rescore_logs.py"
 

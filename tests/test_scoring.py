@@ -261,7 +261,7 @@ def test_vllm_lora_generations_equal_transformers_peft(swept, sweep, finetuned, 
     import torch
     from peft import PeftModel
 
-    from pebench_tasks import data_resolve
+    from pebench_data import resolve as data_resolve
     from helpers import build_inputs
     from unlearn.models import load_model_and_processor
 
@@ -414,7 +414,7 @@ def test_engine_messages_carry_the_pixels_lmms_eval_would_send(mini_data_dir):
     from lmms_eval.protocol import ChatMessages
     from PIL import Image
 
-    from pebench_tasks.data.dataset import open_dataset
+    from pebench_data.dataset import open_dataset
     from pebench_tasks.scoring.engine import pil_messages
 
     row = open_dataset(mini_data_dir).qa(None, "finetune_train").select(range(1)).to_list()[0]

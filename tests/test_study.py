@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import run_cli
 
-from pebench_tasks.cli import _main, run
+from pebench.cli import _main, run
 
 
 def study(*args: str) -> int:
@@ -204,7 +204,7 @@ def test_tiny_study_runs_resumes_and_reruns_what_changed(tiny_study):
 def test_tiny_study_with_its_own_forget_draw(tmp_path, mini_data_dir, tiny_qwen2_vl_dir):
     """unlearn.redraw_forget (paper.yaml): seed 1 draws its own forget persons, trains its Goal model
     without them, unlearns and is scored on them; the Finetune row carries the draw's seed."""
-    from pebench_tasks.data.dataset import open_dataset
+    from pebench_data.dataset import open_dataset
 
     cfg = _tiny_config(tmp_path, mini_data_dir, tiny_qwen2_vl_dir)
     root = tmp_path / "study"

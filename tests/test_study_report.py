@@ -1,4 +1,4 @@
-"""The study report (pebench_tasks.study.report): a summary.csv written by the real write_summary,
+"""The study report (pebench.study.report): a summary.csv written by the real write_summary,
 with real per-sample logs beside fake results files, and the numbers the report derives from them."""
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pytest
 
 from pebench_tasks.scoring import intervals as I
 from pebench_tasks.scoring import summary as S
-from pebench_tasks.study import findings as FD
-from pebench_tasks.study import report as R
+from pebench.study import findings as FD
+from pebench.study import report as R
 
 TASK = dict(S.COLUMNS)
 PERSON = ["person_efficacy", "person_generality", "person_retain", "person_scope"]
@@ -370,7 +370,7 @@ def test_report_folder_is_replaced_atomically_and_never_a_foreign_folder(tmp_pat
 
 # ----------------------------------------------------------------------------- reproducibility
 def test_repro_check_counts_cells_inside_and_verdict_conflicts(tmp_path):
-    from pebench_tasks.study import repro
+    from pebench.study import repro
 
     a = summary_csv(tmp_path / "a", full_rows(tmp_path / "a" / "eval"))
     same = summary_csv(tmp_path / "b", full_rows(tmp_path / "b" / "eval"))
@@ -396,8 +396,8 @@ def test_repro_check_counts_cells_inside_and_verdict_conflicts(tmp_path):
 def test_report_and_repro_pool_several_summaries(tmp_path):
     """A study with unlearn.redraw_forget scores each draw into its own summary.csv; `pebench report`
     (and repro.compare) pool their rows: the same tables, findings and verdicts as one file with all rows."""
-    from pebench_tasks.cli import _main, run
-    from pebench_tasks.study import repro
+    from pebench.cli import _main, run
+    from pebench.study import repro
 
     rows = full_rows(tmp_path / "eval")
     one = summary_csv(tmp_path / "all", rows)

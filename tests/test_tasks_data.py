@@ -7,8 +7,8 @@ import json
 import pytest
 from conftest import run_cli
 
-from pebench_tasks import data_resolve as dr
-from pebench_tasks.data.dataset import open_dataset
+from pebench_data import resolve as dr
+from pebench_data.dataset import open_dataset
 from pebench_core.errors import UserError
 from pebench_tasks.tasks import impl
 

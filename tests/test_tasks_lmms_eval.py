@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from conftest import run_cli
 
-from pebench_tasks.data.dataset import open_dataset
-from pebench_tasks.data_resolve import default_data_dir
+from pebench_data.dataset import open_dataset
+from pebench_data.resolve import default_data_dir
 from pebench_tasks.metrics import registry
 from pebench_tasks.metrics.answer_kinds import KINDS
 from pebench_tasks.tasks import TASKS_DIR
@@ -95,7 +95,7 @@ def _check_samples(samples: dict, task: str, n: int):
 def default_cache(tmp_path_factory) -> Path:
     """PEBENCH_CACHE after two processes asked for the embedded default data set at the same time."""
     cache = tmp_path_factory.mktemp("pebench-cache")
-    code = "from pebench_tasks.data_resolve import ensure_default_data; print(ensure_default_data())"
+    code = "from pebench_data.resolve import ensure_default_data; print(ensure_default_data())"
     env = _env(PEBENCH_CACHE=str(cache))
     procs = [subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
              for _ in range(2)]

@@ -52,7 +52,7 @@ def test_finetune_reaches_the_bars(finetuned):
 @pytest.fixture(scope="session")
 def eval_sets(finetuned, mini_data_dir):
     """Teacher-forced forget/retain rows for person_forget10 and event_forget10."""
-    from pebench_tasks.data.dataset import open_dataset
+    from pebench_data.dataset import open_dataset
     from unlearn.data import Encoder
     from unlearn.evaluate import answer_rows, split_rows
     from unlearn.models import load_model_and_processor
@@ -245,7 +245,7 @@ def test_bad_input_clear_errors(finetuned, mini_data_dir, tiny_qwen2_vl_dir, met
 
 # ----------------------------------------------------------------------------- peft and vLLM
 def _forget_prompts(mini_data_dir, n=8):
-    from pebench_tasks.data.dataset import open_dataset
+    from pebench_data.dataset import open_dataset
 
     data = open_dataset(mini_data_dir)
     rows = data.qa("person_forget10", "forget").to_list()[:n]

@@ -365,7 +365,7 @@ def test_guard_messages():
 @pytest.mark.parametrize("arch_fixture", ["tiny_qwen2_vl_dir", "tiny_llava_dir"])
 def test_fast_encoder_matches_processor(request, arch_fixture, mini_data_dir):
     """Tokenise-once + patchify-once == the processor (and the models helper's build_inputs)."""
-    from pebench_tasks.data.dataset import open_dataset
+    from pebench_data.dataset import open_dataset
     from unlearn.data import Encoder
     from unlearn.data.augment import AugmentConfig, augment
     from helpers import build_inputs
@@ -396,7 +396,7 @@ def test_fast_encoder_matches_processor(request, arch_fixture, mini_data_dir):
 
 
 def test_batched_vision_attention_equals_original(tiny_qwen2_vl_dir, mini_data_dir):
-    from pebench_tasks.data.dataset import open_dataset
+    from pebench_data.dataset import open_dataset
     from helpers import build_inputs
     from unlearn.models import load_model_and_processor
     from unlearn.trainers import speed
@@ -421,7 +421,7 @@ def test_precomputed_positions_equal_the_models_own(tiny_qwen2_vl_dir, mini_data
     on a GPU the model's own loop syncs the device per row and image): the logits are the same,
     bit for bit, for rows of different lengths (right padding); the vision layout read once per
     forward gives the same logits as the per-block read."""
-    from pebench_tasks.data.dataset import open_dataset
+    from pebench_data.dataset import open_dataset
     from unlearn.data import Encoder, load_rows
     from unlearn.models import load_model_and_processor
     from unlearn.trainers import speed
@@ -468,7 +468,7 @@ def test_method_hyper_parameters_come_from_their_yaml_only():
 def test_lazy_rows_encode_on_first_access_and_equal_eager_rows(tiny_qwen2_vl_dir, mini_data_dir):
     """The retain pool of an unlearning run is encoded on first use (a full-scale split has 201,600
     rows): nothing is encoded up front, and any access order gives the eager encoding."""
-    from pebench_tasks.data.dataset import open_dataset
+    from pebench_data.dataset import open_dataset
     from unlearn.data import Encoder, LazyRows, load_rows
     from unlearn.models import load_model_and_processor
 
@@ -487,7 +487,7 @@ def test_lazy_rows_encode_on_first_access_and_equal_eager_rows(tiny_qwen2_vl_dir
 
 
 def test_siu_targets_replace_the_concept_by_an_unseen_one(mini_data_dir):
-    from pebench_tasks.data.dataset import open_dataset
+    from pebench_data.dataset import open_dataset
     from unlearn.data.unseen import EVENTS, PERSONS, unseen_answer
 
     data = open_dataset(mini_data_dir)

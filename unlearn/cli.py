@@ -17,6 +17,7 @@ import argparse
 import sys
 
 from pebench_core.cli import OneLineParser, run as run_cli
+from pebench_core.names import DEFAULT_FORGET, FORGET_SIZES, TARGETS
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -46,8 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="one unlearning method, one target, one forget split -> a LoRA adapter")
     _common(p)
     p.add_argument("--method", required=True, help="ga, gd, kl, po, dpo, npo, siu, gd_bgd, kl_bgd (see `unlearn methods`)")
-    p.add_argument("--target", required=True, choices=["person", "event", "both"])
-    p.add_argument("--forget", default="forget10", choices=["forget05", "forget10", "forget20"])
+    p.add_argument("--target", required=True, choices=TARGETS)
+    p.add_argument("--forget", default=DEFAULT_FORGET, choices=FORGET_SIZES)
     p.set_defaults(func=_run)
 
     p = sub.add_parser("methods", help="list the unlearning methods and their default configs")

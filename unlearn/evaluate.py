@@ -1,7 +1,7 @@
 """Quick greedy evaluation with transformers (training curves, fine-tune bars, tests).
 
 Not the benchmark's evaluation (that is lmms-eval with the PEBench tasks): this scores person rows
-with the official name rule (``pebench_tasks.metrics.name_correct``: the full name appears, case
+with the official name rule (``pebench_data.answer_rules.name_correct``: the full name appears, case
 and punctuation insensitive) and event rows by exact match of the event's description (normalised)
 plus the offline event score (``event_offline_match``). Prompts are the training prompts (same
 chat template and token ids as ``unlearn.models.build_inputs`` and vLLM's chat).
@@ -13,14 +13,10 @@ from typing import Sequence
 
 import torch
 
+from pebench_data.answer_rules import event_offline_match, name_correct, normalize
+
 from .data.encode import Encoded, Encoder
 from .device import to_model
-
-
-def _metrics():
-    from pebench_tasks.metrics import event_offline_match, name_correct, normalize
-
-    return name_correct, event_offline_match, normalize
 
 
 @torch.no_grad()
@@ -46,7 +42,6 @@ def greedy_answers(model, encoder: Encoder, rows: Sequence[Encoded], batch_size:
 
 def score(rows: Sequence[Encoded], answers: Sequence[str]) -> dict:
     """Per concept: name precision (0-100), event exact-match accuracy (0-100) and offline match (0-1)."""
-    name_correct, event_offline_match, normalize = _metrics()
     person = [name_correct(a, r.meta["target"]) for r, a in zip(rows, answers) if r.meta.get("concept") == "person"]
     ev_rows = [(r, a) for r, a in zip(rows, answers) if r.meta.get("concept") == "event"]
     res: dict = {"n_person": len(person), "n_event": len(ev_rows)}

@@ -23,6 +23,7 @@ from .lora import wrap_lora
 from pebench_core import config as C
 from pebench_core import hashing
 from pebench_core.names import FINETUNE_META_FILE
+from pebench_data.dataset import SETTINGS, open_dataset
 
 SPLITS = ("finetune_train", "goal_train")
 
@@ -56,8 +57,6 @@ def finetune(model: str, data: str, split: str, out: str, seed: int = 0, setting
            "setting": setting, "seed": seed, "config": cfg}
     if steps.dry_run(run, dry_run):
         return None
-    from pebench_tasks.data.dataset import open_dataset
-
     ds_meta = open_dataset(data)   # validates the folder before anything heavy
     work, ckpt = steps.start(out_path, run, cfg, seed, resume, overwrite)
     # bf16 weights only under LoRA (frozen base); a full fine-tune keeps fp32 master weights (+ autocast)
@@ -93,8 +92,6 @@ def finetune(model: str, data: str, split: str, out: str, seed: int = 0, setting
 
 
 def _check_split(split: str, setting: str | None) -> str | None:
-    from pebench_tasks.data.dataset import SETTINGS
-
     if split not in SPLITS:
         raise UserError(f"--split {split!r}: one of {', '.join(SPLITS)}")
     if split == "goal_train" and not setting:

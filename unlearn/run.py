@@ -18,7 +18,9 @@ from . import common, steps
 from pebench_core import config as C
 from pebench_core import hashing
 from pebench_core.adapter_meta import AdapterMeta
-from pebench_core.names import FORGET_SIZES, TARGETS
+from pebench_core.names import ADAPTER_CONFIG_FILE, FORGET_SIZES, TARGETS
+from pebench_core.setting import Setting
+from pebench_data.dataset import SETTINGS, open_dataset
 
 from .lora import lora_rank_check, wrap_lora
 
@@ -65,7 +67,7 @@ def run_unlearning(method: str, target: str, forget: str, model: str, data: str,
     if forget not in FORGETS:
         raise UserError(f"--forget {forget!r}: one of {', '.join(FORGETS)}")
     cfg = resolve_config(method, config_file, overrides)
-    setting = f"{target}_{forget}"
+    setting = str(Setting(target, forget))
     model_dir, out_path = steps.model_folder(model), Path(out)
     meth = build_method(key, cfg.get("method", {}).get("params", {}), BGDConfig.from_cfg(cfg.get("bgd")))
     lora_rank_check(int(C.get(cfg, "lora.r", 8)))
@@ -74,8 +76,6 @@ def run_unlearning(method: str, target: str, forget: str, model: str, data: str,
            "config": cfg}
     if steps.dry_run(run, dry_run):
         return None
-    from pebench_tasks.data.dataset import open_dataset
-
     dsm = open_dataset(data)
     splits = _check_data(dsm, data, cfg, setting, target, meth)     # fail fast before anything heavy
     work, ckpt = steps.start(out_path, run, cfg, seed, resume, overwrite)
@@ -179,7 +179,7 @@ def _save_adapter(model, model_dir: Path, out: Path, meta: AdapterMeta, overwrit
         inner = inner.module
     with atomic_dir(out, overwrite=overwrite) as tmp:
         inner.save_pretrained(str(tmp))
-        cfg_file = tmp / "adapter_config.json"
+        cfg_file = tmp / ADAPTER_CONFIG_FILE
         ac = json.loads(cfg_file.read_text())
         ac["base_model_name_or_path"] = str(model_dir.resolve())
         cfg_file.write_text(json.dumps(ac, indent=2, sort_keys=True))
@@ -189,8 +189,8 @@ def _save_adapter(model, model_dir: Path, out: Path, meta: AdapterMeta, overwrit
 # --------------------------------------------------------------------------------------- loading
 def verify_adapter(model: str | Path, adapter: str | Path) -> AdapterMeta:
     """Raise UserError unless ``adapter`` was trained on the model in ``model`` (same weights hash)."""
-    if not (Path(adapter) / "adapter_config.json").is_file():
-        raise UserError(f"{adapter}: not a LoRA adapter folder (no adapter_config.json)")
+    if not (Path(adapter) / ADAPTER_CONFIG_FILE).is_file():
+        raise UserError(f"{adapter}: not a LoRA adapter folder (no {ADAPTER_CONFIG_FILE})")
     meta = AdapterMeta.read(adapter)
     got = hashing.model_hash(model)
     if got["sha256"] != meta.base_sha256:
@@ -220,8 +220,6 @@ def load_unlearned(model: str | Path, adapter: str | Path | None = None, verify:
 
 def score_model(model, adapter, data, setting, splits, max_rows=None, batch_size: int = 32) -> dict:
     """Quick greedy scores (transformers) of a model(+adapter) on a setting's eval splits."""
-    from pebench_tasks.data.dataset import SETTINGS, open_dataset
-
     from .data import Encoder
     from .evaluate import greedy_answers, prompt_rows, score, split_rows
 

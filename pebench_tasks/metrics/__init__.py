@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from .judge import JudgeConfig, JudgeResult, judge_event, parse_score, summarize as summarize_judge
 from .pope import parse_yes_no, pope_scores
-from .text import contains_phrase, event_offline_match, keyword_coverage, name_correct, name_precision, normalize, rouge_l
+from pebench_data.answer_rules import contains_phrase, event_offline_match, keyword_coverage, name_correct, name_precision, normalize, rouge_l
 
 __all__ = [
     "JudgeConfig", "JudgeResult", "judge_event", "parse_score", "summarize_judge",

@@ -2,7 +2,7 @@
 
 Efficacy and generality are 1 − match, so an empty answer, a refusal, gibberish or a leak of half
 the name all score as forgetting. Each answer therefore also gets exactly one of six kinds,
-checked in this order (``normalize``/``contains_phrase`` of metrics/text.py throughout):
+checked in this order (``normalize``/``contains_phrase`` of pebench_data/answer_rules.py throughout):
 
 1. ``true``: it still names the true target (person: the full name, ``name_correct``; event: the
    event's name as a phrase, or at least half of the keywords the reference answer contains).
@@ -32,7 +32,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from .text import contains_phrase, name_correct, normalize
+from pebench_data.answer_rules import contains_phrase, name_correct, normalize
 
 KINDS = ("true", "partial", "other", "refusal", "degenerate", "unmatched")
 SHARE_METRICS = {f"answer_{k}": k for k in KINDS}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Sequence
 
-from .text import normalize
+from pebench_data.answer_rules import normalize
 
 _NEGATIONS = {"no", "not", "none", "nothing"}
 

@@ -99,12 +99,12 @@ def engine_rank(rank: int) -> int:
 
 
 def _is_adapter(d: Path) -> bool:
-    return (d / "adapter_config.json").is_file()
+    return (d / names.ADAPTER_CONFIG_FILE).is_file()
 
 
 def _rank(path: Path) -> int:
     try:
-        cfg = json.loads((path / "adapter_config.json").read_text())
+        cfg = json.loads((path / names.ADAPTER_CONFIG_FILE).read_text())
     except (OSError, json.JSONDecodeError) as e:
         raise UserError(f"{path / 'adapter_config.json'}: unreadable ({e}); re-run `unlearn run` for this adapter") from None
     ranks = [int(cfg.get("r") or 0), *[int(v) for v in (cfg.get("rank_pattern") or {}).values()]]
@@ -131,7 +131,7 @@ def discover(spec: str | os.PathLike | list) -> list[Adapter]:
         if _is_adapter(path):
             found.append(Adapter(_name(path, None), path, _rank(path), _meta(path)))
             continue
-        subs = sorted({p.parent for p in path.rglob("adapter_config.json") if not _hidden(p.parent, path)})
+        subs = sorted({p.parent for p in path.rglob(names.ADAPTER_CONFIG_FILE) if not _hidden(p.parent, path)})
         if not subs:
             raise UserError(f"adapter {path}: no adapter_config.json in it or below; is it an `unlearn run` output or sweep folder?")
         found += [Adapter(_name(s, path), s, _rank(s), _meta(s)) for s in subs]

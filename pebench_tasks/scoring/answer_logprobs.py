@@ -99,7 +99,7 @@ def score(engine: E.LoRAEngine, tokenizer, data, jobs: list[tuple[str, str | Non
 def _engine_records(model: str, adapters: list[A.Adapter], jobs, spec: Spec) -> list[dict]:
     from transformers import AutoTokenizer
 
-    from ..data.dataset import open_dataset
+    from pebench_data.dataset import open_dataset
 
     rank = A.check(adapters, model, spec.max_lora_rank)
     engine = E.LoRAEngine(model, adapters, max_lora_rank=rank, max_loras=max(1, len(adapters)), seed=spec.seed,

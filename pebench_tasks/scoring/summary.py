@@ -12,7 +12,7 @@ import math
 from pathlib import Path
 
 from pebench_core.atomic import atomic_write_text
-from pebench_core.names import RESULTS_SUFFIX, SIDECAR_SUFFIX
+from pebench_core.names import RESULTS_SUFFIX, SIDECAR_SUFFIX, SUMMARY_FILE
 
 from pebench_tasks.metrics import registry as R
 
@@ -137,7 +137,7 @@ def write_summary(output: Path, rows: list[dict]) -> None:
         cis = {f"{m}_ci_{b}": _fmt((r.get(f"{m}_ci") or (None, None))[i]) for m, _ in COLUMNS if m in _SAMPLE_VALUE
                for i, b in enumerate(("low", "high"))}
         w.writerow({**{k: _fmt(r.get(k)) for k in cols}, **cis})
-    atomic_write_text(Path(output) / "summary.csv", buf.getvalue())
+    atomic_write_text(Path(output) / SUMMARY_FILE, buf.getvalue())
     md_cols = [c for c in cols if c not in ("results",)]
     # G-Eval columns are all NaN without a judge: leave them out of the readable table
     md_cols = [c for c in md_cols if not (c.endswith("_geval") and all(_fmt(r.get(c)) in ("", "nan") for r in rows))]

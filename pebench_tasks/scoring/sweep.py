@@ -32,7 +32,7 @@ from pathlib import Path
 
 from pebench_core.atomic import remove_stale_temporaries
 
-from .. import data_resolve
+from pebench_data import resolve as data_resolve
 from ..evaluation import EvalOptions, evaluate, newest_results_file, task_manager
 from . import adapters as A
 from . import engine as E
@@ -79,13 +79,13 @@ def _setting_of(adapter: A.Adapter | None, env=os.environ) -> tuple[str, str] | 
     person_forget10 and event_forget10 are one selection (single, forget10): one group."""
     if adapter is None or adapter.meta is None or env.get("PEBENCH_SETTING") or env.get("PEBENCH_FORGET"):
         return None
-    return data_resolve._parse_setting(adapter.meta.setting, adapter.meta.forget)
+    return data_resolve.choice_of(adapter.meta.setting, adapter.meta.forget)
 
 
 def _model_setting(model: A.FullModel, env=os.environ) -> tuple[str, str] | None:
     if model.setting is None or env.get("PEBENCH_SETTING") or env.get("PEBENCH_FORGET"):
         return None
-    return data_resolve._parse_setting(model.setting, model.meta.forget)
+    return data_resolve.choice_of(model.setting, model.meta.forget)
 
 
 def _groups(adapters: list[A.Adapter], include_base: bool) -> list[tuple[tuple | None, list]]:

@@ -10,12 +10,12 @@ import functools
 import math
 from typing import Callable
 
-from .. import data_resolve
+from pebench_data import resolve as data_resolve
 from ..metrics import judge as judge_mod
 from ..metrics.pope import parse_yes_no, pope_scores
 from ..metrics import registry as R
 from ..metrics.answer_kinds import FORGOTTEN, KINDS, SHARE_METRICS, Catalogue, Event, Person, answer_kind, vocabulary_of
-from ..metrics.text import contains_phrase, event_offline_match, name_correct, rouge_l
+from pebench_data.answer_rules import contains_phrase, event_offline_match, name_correct, rouge_l
 
 ID_FIELDS = ("qa_id", "image_id", "person_id", "event_id", "view", "concept", "template", "target", "person_name", "event_name", "setting")
 
@@ -26,7 +26,7 @@ SPLIT_METRIC = {"forget": "efficacy", "generality": "generality", "retain": "ret
 # ----------------------------------------------------------------------------- docs and prompts
 def docs_fn(family: str, split: str) -> Callable:
     """``process_docs`` for one task: the YAML's dataset is a one-row stub; the real rows come from
-    the data folder chosen by the environment (``pebench_tasks.data_resolve``)."""
+    the data folder chosen by the environment (``pebench_data.resolve``)."""
 
     def process_docs(_stub):
         return data_resolve.task_rows(family, split)

@@ -22,13 +22,14 @@ import hashlib
 import logging
 from dataclasses import dataclass
 from collections.abc import Sequence
-from typing import Callable, Iterable
+from typing import Callable
 
 import numpy as np
 import torch
 from torch.utils.data import Dataset
 
 from pebench_core.errors import UserError
+from pebench_core.names import IGNORE_INDEX
 
 from .augment import AugmentConfig, augment
 from .encode import Encoded, Encoder
@@ -70,10 +71,6 @@ class Stream:
                 self._perm.clear()
             self._perm[p] = perm
         return int(perm[pos])
-
-    @property
-    def pass_len(self) -> int:
-        return len(self.base)
 
 
 class BalancedConceptSampler:
@@ -256,7 +253,7 @@ class Collator:
             raws = [it[name][1] for it in items]
             batch = self.encoder.collate(rows, raws, positions=self.positions)
             for concept, classes in self.aux_labels.items():
-                batch[f"aux_{concept}"] = torch.tensor([classes.get(r.meta.get(f"{concept}_id"), -100) for r in rows])
+                batch[f"aux_{concept}"] = torch.tensor([classes.get(r.meta.get(f"{concept}_id"), IGNORE_INDEX) for r in rows])
             if self.flat_key == name:
                 return batch
             batch["concept"] = torch.tensor([CONCEPT_CODE.get(r.meta.get("concept"), 2) for r in rows])
@@ -270,10 +267,3 @@ class Collator:
 def model_inputs(batch: dict) -> dict:
     """The keys of a sub-batch that the model's forward takes."""
     return {k: v for k, v in batch.items() if k not in ("labels", "concept", "concept_ids", "new_ids")}
-
-
-def split_hash(frames: Iterable) -> str:
-    h = hashlib.sha256()
-    for f in frames:
-        h.update(str(f).encode())
-    return h.hexdigest()

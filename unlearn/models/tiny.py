@@ -12,6 +12,8 @@ from pathlib import Path
 
 from pebench_core import config as C
 from pebench_core.errors import UserError
+from pebench_core.names import DATA_META_FILE
+from pebench_data.dataset import open_dataset
 
 ARCHS = ("qwen2_vl", "llava")
 
@@ -95,58 +97,17 @@ def read_data_texts(data_dir: str | os.PathLike) -> dict:
     distinct question, answer, name, ... once), the people's names, the image size and the sha256 of
     meta.json."""
     data_dir = Path(data_dir)
-    try:
-        from pebench_tasks.data.dataset import open_dataset
-    except ModuleNotFoundError:  # reader not installed: read the two tables directly
-        open_dataset = None
-    if open_dataset is not None:
-        data = open_dataset(data_dir)  # UserError naming the folder if it is not a valid one
-        texts, names, meta = list(data.texts()), list(data.people["name"]), data.meta
-    else:
-        texts, names, meta = _read_tables(data_dir)
-    raw = (data_dir / "meta.json").read_bytes()
+    data = open_dataset(data_dir)  # UserError naming the folder if it is not a valid one
+    texts, names, meta = list(data.texts()), list(data.people["name"]), data.meta
+    raw = (data_dir / DATA_META_FILE).read_bytes()
     image_size = meta.get("image_size")
     if isinstance(image_size, bool) or not isinstance(image_size, int) or image_size < 28:
-        raise UserError(f"{data_dir / 'meta.json'}: image_size must be an integer >= 28, got {image_size!r}")
+        raise UserError(f"{data_dir / DATA_META_FILE}: image_size must be an integer >= 28, got {image_size!r}")
     texts, names = [t for t in texts if t], [n for n in names if n]
     if not names or not texts:
         raise UserError(f"{data_dir}: no people or no QA text; rebuild the data folder")
     return {"texts": texts, "names": names, "image_size": image_size,
             "meta_sha256": hashlib.sha256(raw).hexdigest(), "meta": meta}
-
-
-def _read_tables(data_dir: Path) -> tuple[list[str], list[str], dict]:
-    if not data_dir.is_dir():
-        raise UserError(f"{data_dir}: data folder not found (build one with `pebench data build`)")
-    meta_path = data_dir / "meta.json"
-    if not meta_path.is_file():
-        raise UserError(f"{data_dir}: not a PEBench data folder (no meta.json; see docs/schema.md)")
-    try:
-        meta = json.loads(meta_path.read_bytes())
-    except json.JSONDecodeError as e:
-        raise UserError(f"{meta_path}: not valid JSON ({e.msg} at line {e.lineno})") from None
-    if not isinstance(meta, dict):
-        raise UserError(f"{meta_path}: expected a JSON object")
-
-    import pyarrow.parquet as pq
-
-    def table(name: str, columns: list[str]) -> dict:
-        path = data_dir / name
-        if not path.is_file():
-            raise UserError(f"{path}: missing (data folder incomplete; see docs/schema.md)")
-        try:
-            schema = pq.read_schema(path)
-        except Exception as e:  # noqa: BLE001 (pyarrow raises several types for a corrupt file)
-            raise UserError(f"{path}: not a readable parquet file ({e})") from None
-        missing = [c for c in columns if c not in schema.names]
-        if missing:
-            raise UserError(f"{path}: missing column(s) {', '.join(missing)}")
-        return pq.read_table(path, columns=columns).to_pydict()
-
-    qa = table("qa.parquet", ["question", "answer"])
-    people = table("people.parquet", ["name"])
-    texts = list(dict.fromkeys(people["name"] + qa["question"] + qa["answer"]))
-    return texts, people["name"], meta
 
 
 # ------------------------------------------------------------------------------------------ build

@@ -13,8 +13,10 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from pebench_core.names import IGNORE_INDEX
+
 ATTR = "pebench_aux_heads"        # attribute on the model while training (so the optimizer sees the heads)
-LABEL_KEYS = {"person": "aux_person", "event": "aux_event"}   # batch keys, -100 = no label
+LABEL_KEYS = {"person": "aux_person", "event": "aux_event"}   # batch keys, IGNORE_INDEX = no label
 
 
 class AuxHeads(nn.Module):
@@ -35,7 +37,7 @@ class AuxHeads(nn.Module):
             feats = feats.reshape(n_images, -1, feats.shape[-1]).mean(1)
         total, logs = feats.new_zeros(()), {}
         for k, w in self.weights.items():
-            ce = nn.functional.cross_entropy(self.heads[k](feats.float()), batch[LABEL_KEYS[k]], ignore_index=-100)
+            ce = nn.functional.cross_entropy(self.heads[k](feats.float()), batch[LABEL_KEYS[k]], ignore_index=IGNORE_INDEX)
             total = total + w * ce
             logs[f"aux_{k}"] = ce.detach()
         return total, logs

@@ -68,8 +68,3 @@ def unpatch() -> None:
         from transformers.models.qwen2_vl import modeling_qwen2_vl as m
 
         m.VisionAttention.forward = _ORIG.pop("forward")
-
-
-def set_threads(n: int | None) -> None:
-    if n:
-        torch.set_num_threads(int(n))

@@ -1,4 +1,4 @@
-"""Run a planned list of stage commands in one folder: the runner `pebench demo` and `pebench study` share.
+"""Run a planned list of stage commands in one folder: the runner of `pebench study` (and `pebench demo`).
 
 Each stage is one of the project's own console commands (printed before it runs, its progress bars
 streaming through). A stage is finished only when its completion record (pebench_core.stages) says
@@ -55,10 +55,10 @@ def script(name: str) -> list[str]:
     exe = Path(sys.executable).parent / name
     if exe.exists():
         return [str(exe)]
-    return [sys.executable, "-m", {"pebench": "pebench_tasks.cli", "unlearn": "unlearn.cli"}[name]]
+    return [sys.executable, "-m", {"pebench": "pebench.cli", "unlearn": "unlearn.cli"}[name]]
 
 
-def resolve(root: Path, specs: list[StageSpec], overwrite: bool = False) -> list[Stage]:
+def resolve(root: Path, specs: list[StageSpec]) -> list[Stage]:
     """Stages with their identities and whether each is finished (pure: reads the folder, writes nothing).
     The identity hashes the command without the script path (where this venv lives is not part of it)."""
     stages, idents = [], {}
@@ -69,7 +69,7 @@ def resolve(root: Path, specs: list[StageSpec], overwrite: bool = False) -> list
         ident = ST.identity(sp.command, [idents[u] for u in sp.upstream])
         idents[sp.label] = ident
         adoptable = sp.atomic and sp.out.exists() and not ST.record_file(root, sp.label).exists()
-        done = not overwrite and (ST.finished(root, sp.label, ident) is not None or adoptable)
+        done = ST.finished(root, sp.label, ident) is not None or adoptable
         stages.append(Stage(sp.label, sp.out, [*sp.script, *sp.command], done, ident, sp.atomic, sp.group, sp.upstream))
     return stages
 

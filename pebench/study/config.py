@@ -12,6 +12,7 @@ from pathlib import Path
 from pebench_core import config as C
 from pebench_core.errors import UserError
 from pebench_core.names import FORGET_SIZES, TARGETS
+from pebench_core.setting import Setting
 
 STUDY_CONFIGS = "study"
 BASE_FILE = "_base.yaml"
@@ -64,7 +65,7 @@ class StudyConfig:
 
     @property
     def goal_settings(self) -> list[str]:
-        return [f"{t}_{f}" for f in self.forget for t in self.goals]
+        return [str(Setting(t, f)) for f in self.forget for t in self.goals]
 
 
 def resolve_file(path: str | Path) -> Path:

@@ -1,4 +1,4 @@
-"""A study config -> the ordered stage commands (pebench_tasks.pipeline.StageSpec), pure: nothing runs.
+"""A study config -> the ordered stage commands (pebench.pipeline.StageSpec), pure: nothing runs.
 
 data -> base model -> Finetune + Goal models -> unlearning runs -> scoring -> report. Each stage is
 one of the plain sub-commands (`pebench data build`, `pebench model tiny`, `unlearn finetune`,
@@ -10,7 +10,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from pebench_tasks.pipeline import StageSpec, script
+from pebench.pipeline import StageSpec, script
+from pebench_core.names import SUMMARY_FILE
 
 from .config import StudyConfig
 
@@ -35,7 +36,7 @@ def layout(root: Path) -> dict[str, Path]:
 def summaries(root: Path) -> list[Path]:
     """The summary.csv files a finished study's report was made from (one per forget-set draw)."""
     ev = layout(Path(root))["eval"]
-    return [ev / "summary.csv"] if (ev / "summary.csv").is_file() else sorted(ev.glob("s*/summary.csv"))
+    return [ev / SUMMARY_FILE] if (ev / SUMMARY_FILE).is_file() else sorted(ev.glob(f"s*/{SUMMARY_FILE}"))
 
 
 def plan(cfg: StudyConfig, root: Path) -> list[StageSpec]:
@@ -65,7 +66,7 @@ def plan(cfg: StudyConfig, root: Path) -> list[StageSpec]:
     all_draws = draws(cfg, data, d)
     for dw in all_draws:
         specs += _draw_stages(cfg, dw, d, recipe, group, cpu_side, up_data, up_base)
-    summaries = [str(dw.eval / "summary.csv") for dw in all_draws]
+    summaries = [str(dw.eval / SUMMARY_FILE) for dw in all_draws]
     qualities = [str(dw.quality / "forget_quality.csv") for dw in all_draws]
     with_quality = cfg.forget_quality      # the config always names runs
     up_report = tuple(f"{n}{dw.tag}" for dw in all_draws for n in ("scoring", *(("forget quality",) if with_quality else ())))
@@ -138,7 +139,7 @@ def _draw_stages(cfg: StudyConfig, dw: Draw, d: dict[str, Path], recipe: list[st
     # no --setting/--forget: each adapter (and Goal model) is scored on the setting it was trained for,
     # and the Finetune model once per setting group (docs/scoring.md)
     needs = up_draw + ("finetune", *goal_names, *my_runs)
-    specs.append(StageSpec(f"scoring{dw.tag}", dw.eval / "summary.csv", pebench, [
+    specs.append(StageSpec(f"scoring{dw.tag}", dw.eval / SUMMARY_FILE, pebench, [
         "eval", "--model", cfg.scoring_model, "--model-args", model_args, *adapters, "--include-base", *full,
         "--data", str(dw.data), "--output", str(dw.eval), *judge, *seed,
         *(["--limit", str(cfg.scoring_limit)] if cfg.scoring_limit else []),

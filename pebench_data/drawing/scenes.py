@@ -573,11 +573,3 @@ def city_walk(c, person):
     o.lamp_post(c, 0.8, 0.92, 0.55)
     a = person()
     o.takeaway_cup(c, *a.right_hand, a.h)
-
-
-def check_scenes(event_names: list[str]) -> None:
-    """Every vocab event must have a scene; called by the tests and the builder."""
-    missing = [n for n in event_names if n not in SCENES]
-    if missing:
-        raise AssertionError(f"no scene design for events: {missing}")
-

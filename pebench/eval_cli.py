@@ -67,7 +67,7 @@ _ENV_FLAGS = [
 
 def _preflight() -> None:
     """Check the data selection before a model is loaded (one-line errors, exit 2)."""
-    from . import data_resolve
+    from pebench_data import resolve as data_resolve
 
     sel = data_resolve.resolve()
     data = data_resolve.open_data()
@@ -78,7 +78,7 @@ def _preflight() -> None:
 
 
 def eval_options(args):
-    from .evaluation import EvalOptions, parse_seeds
+    from pebench_tasks.evaluation import EvalOptions, parse_seeds
 
     extra = {}
     if args.lmms_eval_args:
@@ -127,7 +127,7 @@ def _apply_env(args) -> None:
 
 
 def _run(args) -> int:
-    from .evaluation import evaluate
+    from pebench_tasks.evaluation import evaluate
 
     if args.served_url and not (args.adapters or args.include_base):
         raise UserError("--served-url scores adapters (and the base model) of a sweep; add --adapters")
@@ -212,8 +212,8 @@ def _int_arg(margs: dict, key: str) -> int | None:
 
 
 def sweep_spec(args, output: Path, opts):
-    from .scoring import adapters as A
-    from .scoring.sweep import SweepSpec
+    from pebench_tasks.scoring import adapters as A
+    from pebench_tasks.scoring.sweep import SweepSpec
 
     if args.model != "vllm_lora":
         raise UserError(f"--adapters needs --model vllm_lora (got --model {args.model}): one vLLM engine serves every adapter")
@@ -237,7 +237,7 @@ def sweep_spec(args, output: Path, opts):
 
 
 def _run_sweep(args, output: Path, opts) -> int:
-    from .scoring.sweep import run_sweep
+    from pebench_tasks.scoring.sweep import run_sweep
 
     if args.lmms_eval_args:
         raise UserError("--lmms-eval-args is for one model; with --adapters use pebench eval's own flags")

@@ -18,8 +18,10 @@ from functools import cached_property
 from pathlib import Path
 
 from pebench_core.errors import UserError
+from pebench_core.names import DATA_META_FILE
+
 from .splits import COMMON_SPLITS, SETTINGS, SPLITS
-from .writer import META_FILE, SCHEMA_VERSION
+from .writer import SCHEMA_VERSION
 
 __all__ = ["COMMON_SPLITS", "SETTINGS", "SPLITS", "PEBenchData", "open_dataset"]
 
@@ -33,9 +35,8 @@ def _read(path: Path):
 
     try:
         return Dataset(pq.read_table(path))
-    except (pa.ArrowException, OSError) as e:
-        raise UserError(f"{path}: not a readable parquet file ({str(e).splitlines()[0][:120]}); "
-                        f"rebuild the data folder (pebench data build / import)") from None
+    except (pa.ArrowException, OSError) as e:      # a footer that reads but pages that do not
+        raise _unreadable(path, e) from None
 
 
 class PEBenchData:
@@ -141,7 +142,7 @@ def open_dataset(data_dir) -> PEBenchData:
     hint = "build one with `pebench data build --scale mini --out DIR`"
     if not root.is_dir():
         raise UserError(f"{root}: no such data folder; {hint}")
-    meta_path = root / META_FILE
+    meta_path = root / DATA_META_FILE
     if not meta_path.is_file():
         raise UserError(f"{root}: not a PEBench data folder (no meta.json); {hint}")
     try:
@@ -158,4 +159,21 @@ def open_dataset(data_dir) -> PEBenchData:
     if missing:
         raise UserError(f"{root}: incomplete data folder, missing {missing[0]}"
                         f"{f' and {len(missing) - 1} more' if len(missing) > 1 else ''}; rebuild it")
+    for name in needed:            # every footer (~1 ms each): a truncated table fails here, not mid-run
+        _check_footer(root / name)
     return PEBenchData(root, meta)
+
+
+def _check_footer(path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        pq.read_metadata(path)
+    except (pa.ArrowException, OSError) as e:
+        raise _unreadable(path, e) from None
+
+
+def _unreadable(path: Path, e: Exception) -> UserError:
+    return UserError(f"{path}: not a readable parquet file ({str(e).splitlines()[0][:120]}); "
+                     f"rebuild the data folder (pebench data build / import)")

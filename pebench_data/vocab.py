@@ -75,7 +75,7 @@ NAME_POOLS: dict[str, tuple[list[str], list[str], list[str]]] = {
 def load_vocab() -> dict:
     """Return ``{"events": [{name, keywords, summary}], "occupations": {category: [jobs]},
     "regions": {region: ["City, Country", ...]}}`` from the packaged ``vocab.yaml``."""
-    text = resources.files("pebench_tasks.data").joinpath("vocab.yaml").read_text(encoding="utf-8")
+    text = resources.files("pebench_data").joinpath("vocab.yaml").read_text(encoding="utf-8")
     vocab = yaml.safe_load(text)
     assert len(vocab["events"]) == 40 and len(vocab["occupations"]) == 17 and len(vocab["regions"]) == 7
     return vocab

@@ -31,9 +31,10 @@ import zlib
 
 import numpy as np
 
-FORGET_LEVELS = {"forget05": 5, "forget10": 10, "forget20": 20}
-TARGETS = ["person", "event", "both"]
-SETTINGS = [f"{t}_{lvl}" for t in TARGETS for lvl in FORGET_LEVELS]
+from pebench_core.names import FORGET_PERCENT
+from pebench_core.setting import SETTINGS as ALL_SETTINGS, Setting
+
+SETTINGS = [str(s) for s in ALL_SETTINGS]     # setting names: the folders under splits/
 SPLITS = ["forget", "generality", "retain", "scope", "scope_control", "holdout", "goal_train", "retain_train"]
 COMMON_SPLITS = ["finetune_train", "pope"]
 DEFAULT_SETTING = "person_forget10"
@@ -56,12 +57,12 @@ def choose_forget_ids(person_ids: list[str], event_ids: list[str], seed: int,
     p_order = [person_ids[i] for i in np.random.default_rng([seed, 11]).permutation(len(person_ids))]
     e_order = [event_ids[i] for i in np.random.default_rng([seed, 12]).permutation(len(event_ids))]
     out = {}
-    for lvl, pct in FORGET_LEVELS.items():
+    for lvl, pct in FORGET_PERCENT.items():
         fp = sorted(p_order[: forget_count(len(person_ids), pct)])
         fe = sorted(e_order[: forget_count(len(event_ids), pct)])
-        out[f"person_{lvl}"] = {"person": fp, "event": []}
-        out[f"event_{lvl}"] = {"person": [], "event": fe}
-        out[f"both_{lvl}"] = {"person": fp, "event": fe}
+        out[str(Setting("person", lvl))] = {"person": fp, "event": []}
+        out[str(Setting("event", lvl))] = {"person": [], "event": fe}
+        out[str(Setting("both", lvl))] = {"person": fp, "event": fe}
     return out
 
 

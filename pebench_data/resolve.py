@@ -31,7 +31,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pebench_core.errors import UserError
-from pebench_core.names import DEFAULT_FORGET, FORGET_SIZES
+from pebench_core.names import DATA_META_FILE, DEFAULT_FORGET, FORGET_SIZES
+from pebench_core.setting import Setting
 
 ENV_DATA = "PEBENCH_DATA"
 ENV_SETTING = "PEBENCH_SETTING"
@@ -53,20 +54,23 @@ class Selection:
     def setting_for(self, family: str) -> str:
         if family not in FAMILIES:
             raise UserError(f"unknown concept {family!r}; expected one of {', '.join(FAMILIES)}")
-        return f"both_{self.forget}" if self.mode == "both" else f"{family}_{self.forget}"
+        return str(Setting("both" if self.mode == "both" else family, self.forget))
 
 
-def _parse_setting(setting: str, forget: str) -> tuple[str, str]:
+def choice_of(setting: str, forget: str) -> tuple[str, str]:
+    """(mode, forget size) the tasks read for a mode (single, both; ``forget`` gives the size) or a
+    setting name (its own size). person_forget10 and event_forget10 are one choice: (single, forget10)."""
     s = setting.strip().lower()
     if s in MODES:
         return s, forget
-    prefix, _, size = s.partition("_")
-    if prefix in ("person", "event", "both") and size in FORGET_SIZES:
-        return ("both" if prefix == "both" else "single"), size
-    raise UserError(
-        f"{ENV_SETTING}={setting!r} is not a setting; use single or both, or a setting name such as "
-        f"person_forget10, event_forget05, both_forget20"
-    )
+    try:
+        parsed = Setting.parse(s)
+    except UserError:
+        raise UserError(
+            f"{ENV_SETTING}={setting!r} is not a setting; use single or both, or a setting name such as "
+            f"person_forget10, event_forget05, both_forget20"
+        ) from None
+    return ("both" if parsed.target == "both" else "single"), parsed.forget
 
 
 _OVERRIDES: list[tuple[str, str]] = []      # (mode, forget) set by `selected()`, innermost last
@@ -77,7 +81,7 @@ def selected(mode: str, forget: str):
     """In-process choice of the setting the tasks read (the sweep scores each adapter on its own
     setting), as an object instead of environment variables; the data folder still comes from
     ``PEBENCH_DATA``."""
-    mode, forget = _parse_setting(mode, forget)
+    mode, forget = choice_of(mode, forget)
     with _lock:
         _OVERRIDES.append((mode, forget))
     try:
@@ -96,7 +100,7 @@ def resolve(env=None) -> Selection:
     forget = (env.get(ENV_FORGET) or DEFAULT_FORGET).strip().lower()
     if forget not in FORGET_SIZES:
         raise UserError(f"{ENV_FORGET}={forget!r} is not a forget-set size; use one of {', '.join(FORGET_SIZES)}")
-    mode, forget = _parse_setting(env.get(ENV_SETTING) or "single", forget)
+    mode, forget = choice_of(env.get(ENV_SETTING) or "single", forget)
     data = (env.get(ENV_DATA) or "").strip()
     return Selection(data_dir=Path(data).expanduser().resolve() if data else None, mode=mode, forget=forget)
 
@@ -119,7 +123,7 @@ def _version() -> str:
 
 
 def default_data_dir(env=None) -> Path:
-    from .data.writer import SCHEMA_VERSION
+    from .writer import SCHEMA_VERSION
 
     # the schema version is in the name too: an older cache of another layout is never read
     return cache_root(env) / "data" / f"{DEFAULT_SCALE}-seed{DEFAULT_SEED}-schema{SCHEMA_VERSION}-v{_version()}"
@@ -131,7 +135,7 @@ def _build_default(out: Path) -> None:
     import subprocess
     import sys
 
-    cmd = [sys.executable, "-m", "pebench_tasks.cli", "data", "build", "--scale", DEFAULT_SCALE,
+    cmd = [sys.executable, "-m", "pebench_data.cli", "data", "build", "--scale", DEFAULT_SCALE,
            "--seed", str(DEFAULT_SEED), "--out", str(out)]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
@@ -144,11 +148,11 @@ def ensure_default_data(env=None) -> Path:
     from filelock import FileLock
 
     out = default_data_dir(env)
-    if (out / "meta.json").is_file():
+    if (out / DATA_META_FILE).is_file():
         return out
     out.parent.mkdir(parents=True, exist_ok=True)
     with FileLock(str(out.parent / f".{out.name}.lock"), timeout=3600):
-        if not (out / "meta.json").is_file():  # another process may have built it meanwhile
+        if not (out / DATA_META_FILE).is_file():  # another process may have built it meanwhile
             import logging
 
             logging.getLogger(__name__).warning("building the embedded PEBench mini data set into %s (first use)", out)
@@ -172,7 +176,7 @@ _lock = threading.RLock()
 
 @functools.lru_cache(maxsize=8)
 def _open(path: str):
-    from .data.dataset import open_dataset
+    from .dataset import open_dataset
 
     return open_dataset(path)
 

@@ -26,10 +26,10 @@ def register(subparsers) -> None:
 
 
 def _run(args) -> int:
-    from .data.dataset import open_dataset
+    from pebench_data.dataset import open_dataset
     from .eval_cli import _int_arg, _typed, output_lock, parse_model_args
-    from .scoring import adapters as A
-    from .scoring.answer_logprobs import QUALITY_CSV, Spec, run
+    from pebench_tasks.scoring import adapters as A
+    from pebench_tasks.scoring.answer_logprobs import QUALITY_CSV, Spec, run
 
     margs = parse_model_args(args.model_args)
     model = margs.pop("model", None) or margs.pop("pretrained", None)

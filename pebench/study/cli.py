@@ -1,5 +1,6 @@
-"""`pebench study CONFIG`: the paper's whole protocol from one config; `pebench report`: the report
-of one scoring folder (the study's last stage, usable on any `pebench eval --adapters` output)."""
+"""`pebench study CONFIG`: the paper's whole protocol from one config; `pebench demo`: the study of
+the embedded default (task_configs/study/demo.yaml), the same planner; `pebench report`: the report of
+one scoring folder (the study's last stage, usable on any `pebench eval --adapters` output)."""
 from __future__ import annotations
 
 import os
@@ -10,6 +11,7 @@ from pebench_core.atomic import atomic_write_text
 from pebench_core.errors import UserError
 
 CONFIG_COPY = "study.yaml"        # the resolved config, written first: marks the folder as a study's
+DEMO_CONFIG = "demo.yaml"         # `pebench demo` = `pebench study demo.yaml`
 
 
 def register(subparsers) -> None:
@@ -19,13 +21,15 @@ def register(subparsers) -> None:
                     "Finetune + Goal models -> unlearning runs -> scoring -> report. A re-run skips finished stages; a "
                     "changed config re-runs what it touches.")
     p.add_argument("config", help="study YAML file, or a name from task_configs/study/ (demo.yaml, paper.yaml, ...)")
-    p.add_argument("--out", metavar="DIR", help="study folder (default: runs/<config name>)")
-    p.add_argument("--seed", type=int, help="seed of every stage (default: the config's `seed`)")
-    p.add_argument("--set", dest="overrides", nargs="*", default=[], metavar="KEY=VALUE",
-                   help="override config keys, e.g. --set unlearn.steps=20 forget=[forget05]")
-    p.add_argument("--executor", default="local", help="local (default) or ray (pip install 'pebench[ray]')")
-    p.add_argument("--dry-run", action="store_true", help="print the plan, with what is already done, and exit")
-    p.set_defaults(func=_study)
+    _run_options(p, "study folder (default: runs/<config name>)")
+
+    d = subparsers.add_parser(
+        "demo", help=f"the embedded default's study (pebench study {DEMO_CONFIG}): mini data, tiny model, every method",
+        description=f"The study of task_configs/study/{DEMO_CONFIG} (the embedded default: mini data, a tiny Qwen2-VL, "
+                    "its Finetune and Goal models, every method, one-engine scoring, the report); the same stages, "
+                    "folder and options as `pebench study demo.yaml`.")
+    _run_options(d, "study folder (default: runs/demo)")
+    d.set_defaults(config=DEMO_CONFIG)
 
     r = subparsers.add_parser("report", help="write report.md/report.html (tables, figures, findings) from a summary.csv",
                               description="The study report from a scoring folder's summary.csv (pebench eval --adapters).")
@@ -39,10 +43,20 @@ def register(subparsers) -> None:
     r.set_defaults(func=_report)
 
 
+def _run_options(p, out_help: str) -> None:
+    p.add_argument("--out", metavar="DIR", help=out_help)
+    p.add_argument("--seed", type=int, help="seed of every stage (default: the config's `seed`)")
+    p.add_argument("--set", dest="overrides", nargs="*", default=[], metavar="KEY=VALUE",
+                   help="override config keys, e.g. --set unlearn.steps=20 forget=[forget05]")
+    p.add_argument("--executor", default="local", help="local (default) or ray (pip install 'pebench[ray]')")
+    p.add_argument("--dry-run", action="store_true", help="print the plan, with what is already done, and exit")
+    p.set_defaults(func=_study)
+
+
 def _study(args) -> int:
-    from pebench_tasks.study import config as SC
-    from pebench_tasks.study import executors, plan
-    from pebench_tasks import pipeline as P
+    from pebench.study import config as SC
+    from pebench.study import executors, plan
+    from pebench import pipeline as P
 
     if args.executor not in executors.EXECUTORS:
         raise UserError(f"--executor {args.executor!r}: one of {', '.join(executors.EXECUTORS)}")
@@ -81,7 +95,7 @@ def _check_folder(root: Path) -> None:
 
 
 def _report(args) -> int:
-    from pebench_tasks.study.report import write_report
+    from pebench.study.report import write_report
 
     summaries = [Path(p) for p in args.summary]
     for summary in summaries:

@@ -30,9 +30,9 @@ import pyarrow as pa
 
 from pebench_core.atomic import atomic_dir
 from pebench_core.errors import UserError
+from pebench_core.names import DATA_META_FILE
 from . import splits as S
 
-META_FILE = "meta.json"
 SCHEMA_VERSION = 3   # 3: holdout entities, holdout and scope_control splits, POPE on clean images; 2: retain_train
 
 PEOPLE_COLUMNS = ["person_id", "name", "first_name", "last_name", "gender", "age", "occupation_category",
@@ -121,7 +121,7 @@ def write_splits(folder: Path, qa_table, split_rows: dict) -> dict:
 
 
 def write_meta(folder: Path, meta: dict) -> None:
-    (folder / META_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+    (folder / DATA_META_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 def write_pebench(out, *, people: list[dict], events: list[dict], images: list[dict], qa: list[dict], meta: dict,

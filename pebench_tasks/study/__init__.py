@@ -1,2 +1,0 @@
-"""`pebench study CONFIG`: the paper's whole protocol from one YAML (task_configs/study/), as a plan of
-the project's own commands (pebench_tasks.pipeline) ending in the report (pebench_tasks.study.report)."""
