@@ -68,7 +68,7 @@ def test_table1_follows_the_papers_columns(judge):
 def test_summary_report_and_findings_read_the_registry():
     from pebench_tasks.scoring import summary as S
     from pebench.study import findings as FD
-    from pebench.study import report
+    from pebench.study import results, tables
 
     assert [m for m, _ in S.COLUMNS] + [c for c, _, _ in S.KIND_COLUMNS] == [c.name for c in R.scored()]
     assert FD.SCALE_100 == {c.name for c in R.COLUMNS if c.top == 100.0}
@@ -76,6 +76,6 @@ def test_summary_report_and_findings_read_the_registry():
         if c.key:
             key, value = S._SAMPLE_VALUE[c.name]
             assert key == c.key and value(0.25) == pytest.approx(c.top * (0.75 if c.inverse else 0.25))
-    study = report.Study([], "forget10", "offline")
-    assert report._kendall_columns(study) == [(p, c.paper, c.name) for p in ("person", "event")
+    study = results.Study([], "forget10", "offline")
+    assert tables.kendall_columns(study) == [(p, c.paper, c.name) for p in ("person", "event")
                                               for _, c in R.table1(p, "offline") if c and c.paper]

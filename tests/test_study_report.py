@@ -12,6 +12,8 @@ from pebench_tasks.scoring import intervals as I
 from pebench_tasks.scoring import summary as S
 from pebench.study import findings as FD
 from pebench.study import report as R
+from pebench.study import results as RS
+from pebench.study import tables as T
 
 TASK = dict(S.COLUMNS)
 PERSON = ["person_efficacy", "person_generality", "person_retain", "person_scope"]
@@ -108,9 +110,9 @@ def summary_csv(folder: Path, rows: list[dict]) -> Path:
     return folder / "summary.csv"
 
 
-def study_of(csv: Path, forget: str = "forget10") -> R.Study:
-    rows = R.read_summary(csv)
-    return R.Study(rows, forget, R._event_kind(rows))
+def study_of(csv: Path, forget: str = "forget10") -> RS.Study:
+    rows = RS.read_summary(csv)
+    return RS.Study(rows, forget, RS.event_kind_of(rows))
 
 
 def _md_table(md: str, first_header: str) -> list[list[str]]:
@@ -179,7 +181,7 @@ def test_cell_is_the_mean_over_seeds_with_the_ci_of_the_pooled_samples(tmp_path)
     # the seeds' spread (10 vs 40) is in the interval: wider than the rows-only one of the pooled rows
     rows_only = S.bootstrap_ci([r for sd in logs for r in logs[sd]], "person_retain")
     assert cell.ci[1] - cell.ci[0] > rows_only[1] - rows_only[0]
-    assert "GD (2 seeds)" in R.table1(study, "person")[1][1][0] and cell.flags == ["2 seeds"]
+    assert "GD (2 seeds)" in T.table1(study, "person")[1][1][0] and cell.flags == ["2 seeds"]
 
 
 def test_a_missing_results_file_falls_back_to_the_csv_cis(tmp_path):
@@ -190,7 +192,7 @@ def test_a_missing_results_file_falls_back_to_the_csv_cis(tmp_path):
     csv = summary_csv(tmp_path, rows)
     study = study_of(csv)
     cell = study.cell(study.entry("ga", "person"), "person_retain")
-    parsed = [r for r in R.read_summary(csv) if r["method"] == "ga"]
+    parsed = [r for r in RS.read_summary(csv) if r["method"] == "ga"]
     lows, highs = [r["person_retain_ci_low"] for r in parsed], [r["person_retain_ci_high"] for r in parsed]
     assert cell.ci_source == "csv" and cell.design is None
     assert cell.ci == pytest.approx((np.mean(lows), np.mean(highs)))
@@ -207,7 +209,7 @@ def test_table2_bgd_delta_with_the_bootstrap_ci_of_the_difference(tmp_path):
             make_row(folder, "gd_bgd", method="gd", bgd=True, target="both",
                      raw={**person_raw(100, 50, n=n), **event_raw(0.5, 0.7, n=n)})]
     study = study_of(summary_csv(tmp_path, rows))
-    _, body = R.table2(study)
+    _, body = T.table2(study)
     assert [r[0] for r in body] == ["GD", "GD+BGD", "Δ GD+BGD − GD"]
     # every GD answer still names the person, no GD+BGD answer does: +100 on every one of the 6
     # (seed, target) units: the exact interval [100 x 0.025^(1/6), 100], not [100, 100]
@@ -365,7 +367,7 @@ def test_report_folder_is_replaced_atomically_and_never_a_foreign_folder(tmp_pat
         R.write_report(tmp_path / "x", tmp_path / "nothing.csv", title="t")
     (tmp_path / "bad.csv").write_text("a,b\n1,2\n")
     with pytest.raises(UserError, match="not a pebench summary.csv"):
-        R.read_summary(tmp_path / "bad.csv")
+        RS.read_summary(tmp_path / "bad.csv")
 
 
 # ----------------------------------------------------------------------------- reproducibility
@@ -403,7 +405,7 @@ def test_report_and_repro_pool_several_summaries(tmp_path):
     one = summary_csv(tmp_path / "all", rows)
     parts = [summary_csv(tmp_path / f"s{s}", [r for r in rows if r["seed"] == s or (s == 0 and r["seed"] == "")])
              for s in (0, 1, 2)]
-    assert sum(len(R.read_summary(p)) for p in parts) == len(rows)
+    assert sum(len(RS.read_summary(p)) for p in parts) == len(rows)
     assert run(_main, ["report", *map(str, parts), "--out", str(tmp_path / "pooled"), "--title", "t"]) == 0
     pooled = (tmp_path / "pooled" / "report.md").read_text()
     whole = R.write_report(tmp_path / "whole", one, title="t")["md"].read_text()

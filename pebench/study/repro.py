@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import findings as FD
-from . import report as R
+from . import results as R
+from .tables import columns, t2_metrics
 
 CELL_TARGET = 0.95
 
@@ -40,19 +41,19 @@ class CellCheck:
 
 def _studies(summaries: list[Path]) -> dict[str, R.Study]:
     rows = [r for p in summaries for r in R.read_summary(p)]
-    kind = R._event_kind(rows)
-    return {f: R.Study(rows, f, kind) for f in R._forgets(rows)}
+    kind = R.event_kind_of(rows)
+    return {f: R.Study(rows, f, kind) for f in R.forgets(rows)}
 
 
 def _cells(study: R.Study):
     """(table, row label, metric, Cell) of Table 1 (both parts) and Table 2."""
     for part in ("person", "event"):
         for e in study.rows_of(part):
-            for _, metric in R._columns(study, part):
+            for _, metric in columns(study, part):
                 if metric is not None:
                     yield "Table 1 " + part, e.label, metric, study.cell(e, metric)
     for e in study.rows_of("both"):
-        for _, metric in R._t2_metrics(study):
+        for _, metric in t2_metrics(study):
             yield "Table 2", e.label, metric, study.cell(e, metric)
 
 
