@@ -19,7 +19,7 @@ from pathlib import Path
 from pebench_core.errors import UserError
 
 from . import common, steps
-from .lora import wrap_lora
+from .lora import LoraSettings, wrap_lora
 from pebench_core import config as C
 from pebench_core import hashing
 from pebench_core.names import FINETUNE_META_FILE
@@ -62,7 +62,7 @@ def finetune(model: str, data: str, split: str, out: str, seed: int = 0, setting
     # bf16 weights only under LoRA (frozen base); a full fine-tune keeps fp32 master weights (+ autocast)
     model, processor, encoder = steps.load_model(model_dir, cfg, bool(C.get(cfg, "train.bf16") and cfg.get("mode") == "lora"))
     if cfg.get("mode") == "lora":
-        model = wrap_lora(model, cfg["lora"])
+        model = wrap_lora(model, LoraSettings.from_cfg(cfg))
     evals = _Evals(cfg, ds_meta, setting, split, encoder, seed)
     trainer, guard, curve = _trainer(cfg, model, ds_meta, setting, split, encoder, seed, work, evals)
     train_seconds = steps.train(trainer, ckpt)

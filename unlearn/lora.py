@@ -3,9 +3,33 @@ can be scored on one vLLM engine)."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, fields
 
 from pebench_core.errors import UserError
 from pebench_core.names import VLLM_LORA_RANKS
+
+
+@dataclass(frozen=True)
+class LoraSettings:
+    """The ``lora:`` block of an unlearning or fine-tune config (task_configs/unlearn/_base.yaml,
+    task_configs/finetune/*.yaml). Every field comes from the YAML: none has a default in code."""
+
+    r: int                              # rank; one of vLLM's LoRA ranks (VLLM_LORA_RANKS)
+    alpha: int                          # scaling numerator: the update is (alpha / r) * B @ A
+    dropout: float                      # dropout on the LoRA branch's input
+    target_modules: str | list[str]     # a regex over module names (full match), or module-name suffixes
+
+    @classmethod
+    def from_cfg(cls, cfg: dict) -> "LoraSettings":
+        block = cfg.get("lora")
+        if not isinstance(block, dict):
+            raise UserError("config: no lora block (r, alpha, dropout, target_modules; task_configs/unlearn/_base.yaml)")
+        missing = [f.name for f in fields(cls) if block.get(f.name) is None]
+        if missing:
+            raise UserError(f"config: lora.{missing[0]} is not set (task_configs/unlearn/_base.yaml documents it)")
+        target = block["target_modules"]
+        return cls(int(block["r"]), int(block["alpha"]), float(block["dropout"]),
+                   target if isinstance(target, str) else list(target))
 
 
 def lora_rank_check(r: int) -> None:
@@ -15,14 +39,13 @@ def lora_rank_check(r: int) -> None:
                         + (f"; use lora.r={up}" if up else ""))
 
 
-def wrap_lora(model, lcfg: dict):
-    """peft LoRA on the modules matching ``lcfg['target_modules']`` (a regex over module names,
+def wrap_lora(model, lora: LoraSettings):
+    """peft LoRA on the modules matching ``lora.target_modules`` (a regex over module names,
     matched in full, or a list of names). Clear error when nothing matches."""
     from peft import LoraConfig, get_peft_model
 
-    r = int(lcfg.get("r", 8))
+    r, target = lora.r, lora.target_modules
     lora_rank_check(r)
-    target = lcfg.get("target_modules")
     if not target:
         raise UserError("lora.target_modules is empty")
     names = [n for n, _ in model.named_modules()]
@@ -41,8 +64,7 @@ def wrap_lora(model, lcfg: dict):
         sample = [n for n in names if isinstance(model.get_submodule(n), torch.nn.Linear)][:6]
         raise UserError(f"lora.target_modules {target!r} matches no linear layer of the model; "
                         f"linear layers look like: {', '.join(sample)}")
-    cfg = LoraConfig(r=r, lora_alpha=int(lcfg.get("alpha", 2 * r)), lora_dropout=float(lcfg.get("dropout", 0.0)),
-                     target_modules=target, bias="none")
+    cfg = LoraConfig(r=r, lora_alpha=lora.alpha, lora_dropout=lora.dropout, target_modules=target, bias="none")
     try:
         return get_peft_model(model, cfg)
     except ValueError as e:

@@ -22,7 +22,7 @@ from pebench_core.names import ADAPTER_CONFIG_FILE, FORGET_SIZES, TARGETS
 from pebench_core.setting import Setting
 from pebench_data.dataset import SETTINGS, open_dataset
 
-from .lora import lora_rank_check, wrap_lora
+from .lora import LoraSettings, lora_rank_check, wrap_lora
 
 FORGETS = FORGET_SIZES
 
@@ -70,7 +70,8 @@ def run_unlearning(method: str, target: str, forget: str, model: str, data: str,
     setting = str(Setting(target, forget))
     model_dir, out_path = steps.model_folder(model), Path(out)
     meth = build_method(key, cfg.get("method", {}).get("params", {}), BGDConfig.from_cfg(cfg.get("bgd")))
-    lora_rank_check(int(C.get(cfg, "lora.r", 8)))
+    lora = LoraSettings.from_cfg(cfg)
+    lora_rank_check(lora.r)
     run = {"command": "run", "method": key, "bgd": meth.bgd.enabled, "target": target, "forget": forget,
            "setting": setting, "model": str(model_dir.resolve()), "data": str(Path(data).resolve()), "seed": seed,
            "config": cfg}
@@ -82,7 +83,7 @@ def run_unlearning(method: str, target: str, forget: str, model: str, data: str,
     base, processor, encoder = steps.load_model(model_dir, cfg, bool(C.get(cfg, "train.bf16")))
     for p in base.parameters():
         p.requires_grad_(False)
-    peft_model = wrap_lora(base, cfg["lora"])
+    peft_model = wrap_lora(base, lora)
     f_rows, r_rows, alt_rows = _rows(dsm, data, cfg, setting, target, meth, encoder, seed)
     trainer, guard = _trainer(cfg, peft_model, meth, encoder, f_rows, r_rows, alt_rows, seed, work)
     train_seconds = steps.train(trainer, ckpt)
