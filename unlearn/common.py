@@ -6,11 +6,53 @@ import json
 import os
 import shutil
 import sys
+from dataclasses import dataclass, fields
 from pathlib import Path
 
+from pebench_core import config as C
 from pebench_core.errors import UserError
 
-from pebench_core import config as C
+
+@dataclass(frozen=True)
+class TrainSettings:
+    """The ``train:`` block of an unlearning or fine-tune config (task_configs/unlearn/_base.yaml,
+    task_configs/finetune/tiny.yaml), built once: every field comes from the YAML, none has a
+    default in code."""
+
+    max_steps: int                    # optimizer steps
+    batch_size: int                   # rows per device and step (unlearning: forget rows, plus as many retain rows)
+    grad_accum: int                   # micro-batches per optimizer step
+    lr: float                         # peak learning rate (AdamW)
+    betas: tuple[float, float]        # AdamW betas
+    weight_decay: float
+    warmup_steps: int
+    schedule: str                     # constant | linear | cosine | cosine_min
+    min_lr_ratio: float               # cosine_min only: the floor, as a share of lr
+    max_grad_norm: float              # 0: no clipping
+    bf16: bool
+    gradient_checkpointing: bool
+    logging_steps: int
+    save_steps: int                   # checkpoints for resume
+    save_total_limit: int
+    threads: int | None               # torch threads; None: torch's default
+    dataloader_workers: int           # > 0: batches built in that many worker processes
+    keep_checkpoints: bool            # keep the resume checkpoints once the run finished
+    progress: bool                    # progress bar
+
+    @classmethod
+    def from_cfg(cls, cfg: dict) -> "TrainSettings":
+        block = cfg.get("train")
+        missing = [f.name for f in fields(cls) if not isinstance(block, dict) or f.name not in block]
+        if missing:
+            raise UserError(f"config: train.{missing[0]} is not set (task_configs/unlearn/_base.yaml documents it)")
+        betas = block["betas"]
+        if not isinstance(betas, (list, tuple)) or len(betas) != 2:
+            raise UserError(f"config key train.betas: expected two numbers, got {betas!r}")
+        kind = {f.name: f.type for f in fields(cls)}
+        num = {k: (C.as_int if t.startswith("int") else C.as_float)(cfg, f"train.{k}")
+               for k, t in kind.items() if t in ("int", "int | None", "float")}
+        flags = {k: bool(block[k]) for k, t in kind.items() if t == "bool"}
+        return cls(**num, **flags, betas=(float(betas[0]), float(betas[1])), schedule=str(block["schedule"]))
 
 
 
@@ -80,19 +122,17 @@ def training_arguments(cfg: dict, work: Path, seed: int, **extra):
 
     from .device import default_device
 
-    t = cfg["train"]
+    t = TrainSettings.from_cfg(cfg)
     if default_device().type == "cpu":         # no GPU, or PEBENCH_DEVICE=cpu
         # CPU: one process, or several under `accelerate launch`/torchrun (MULTI_CPU, gloo)
         extra.setdefault("use_cpu", True)
         if world_size() > 1:
             extra.setdefault("ddp_backend", "gloo")
             extra.setdefault("ddp_find_unused_parameters", False)
-    sched = str(t.get("schedule", "constant"))
-    sched_kwargs = {}
+    sched, sched_kwargs = t.schedule, {}
     if sched == "cosine_min":
-        sched, sched_kwargs = "cosine_with_min_lr", {"min_lr_rate": float(t.get("min_lr_ratio", 0.1))}
-    betas = t.get("betas", [0.9, 0.999])
-    workers = C.as_int(cfg, "train.dataloader_workers", 0) or 0
+        sched, sched_kwargs = "cosine_with_min_lr", {"min_lr_rate": t.min_lr_ratio}
+    workers = t.dataloader_workers
     if workers:
         # batches built in worker processes while the GPU trains on the last one; items are pure
         # functions of (seed, index), so the batches (and the run) do not change
@@ -105,26 +145,26 @@ def training_arguments(cfg: dict, work: Path, seed: int, **extra):
         extra.setdefault("accelerator_config", {"non_blocking": True})
     return TrainingArguments(
         output_dir=str(work / "checkpoints"),
-        max_steps=C.as_int(cfg, "train.max_steps"),
-        per_device_train_batch_size=C.as_int(cfg, "train.batch_size"),
-        gradient_accumulation_steps=C.as_int(cfg, "train.grad_accum", 1),
-        learning_rate=C.as_float(cfg, "train.lr"),
-        weight_decay=C.as_float(cfg, "train.weight_decay", 0.0),
-        adam_beta1=float(betas[0]), adam_beta2=float(betas[1]),
-        warmup_steps=C.as_int(cfg, "train.warmup_steps", 0),
+        max_steps=t.max_steps,
+        per_device_train_batch_size=t.batch_size,
+        gradient_accumulation_steps=t.grad_accum,
+        learning_rate=t.lr,
+        weight_decay=t.weight_decay,
+        adam_beta1=t.betas[0], adam_beta2=t.betas[1],
+        warmup_steps=t.warmup_steps,
         lr_scheduler_type=sched, lr_scheduler_kwargs=sched_kwargs,
-        max_grad_norm=C.as_float(cfg, "train.max_grad_norm", 1.0) or 0.0,
-        logging_steps=C.as_int(cfg, "train.logging_steps", 10),
+        max_grad_norm=t.max_grad_norm,
+        logging_steps=t.logging_steps,
         logging_first_step=True,
         save_strategy="steps",
-        save_steps=C.as_int(cfg, "train.save_steps", 100),
-        save_total_limit=C.as_int(cfg, "train.save_total_limit", 2),
+        save_steps=t.save_steps,
+        save_total_limit=t.save_total_limit,
         seed=seed, data_seed=seed,
-        bf16=bool(t.get("bf16", False)),
+        bf16=t.bf16,
         remove_unused_columns=False,
         report_to=[],
-        disable_tqdm=not bool(t.get("progress", True)),
-        gradient_checkpointing=bool(t.get("gradient_checkpointing", False)),
+        disable_tqdm=not t.progress,
+        gradient_checkpointing=t.gradient_checkpointing,
         **extra,
     )
 
@@ -134,8 +174,8 @@ def world_size() -> int:
 
 
 def virtual_length(cfg: dict) -> int:
-    return (C.as_int(cfg, "train.max_steps") * C.as_int(cfg, "train.batch_size") * C.as_int(cfg, "train.grad_accum", 1)
-            * world_size())
+    t = TrainSettings.from_cfg(cfg)
+    return t.max_steps * t.batch_size * t.grad_accum * world_size()
 
 
 def versions() -> dict:
@@ -162,7 +202,7 @@ def versions() -> dict:
 def set_threads(cfg: dict) -> None:
     import torch
 
-    n = C.get(cfg, "train.threads")
+    n = TrainSettings.from_cfg(cfg).threads
     if n:
         torch.set_num_threads(int(n))
     elif world_size() > 1:

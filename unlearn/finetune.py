@@ -60,7 +60,7 @@ def finetune(model: str, data: str, split: str, out: str, seed: int = 0, setting
     ds_meta = open_dataset(data)   # validates the folder before anything heavy
     work, ckpt = steps.start(out_path, run, cfg, seed, resume, overwrite)
     # bf16 weights only under LoRA (frozen base); a full fine-tune keeps fp32 master weights (+ autocast)
-    model, processor, encoder = steps.load_model(model_dir, cfg, bool(C.get(cfg, "train.bf16") and cfg.get("mode") == "lora"))
+    model, processor, encoder = steps.load_model(model_dir, cfg, common.TrainSettings.from_cfg(cfg).bf16 and cfg.get("mode") == "lora")
     if cfg.get("mode") == "lora":
         model = wrap_lora(model, LoraSettings.from_cfg(cfg))
     evals = _Evals(cfg, ds_meta, setting, split, encoder, seed)

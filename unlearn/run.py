@@ -80,7 +80,7 @@ def run_unlearning(method: str, target: str, forget: str, model: str, data: str,
     dsm = open_dataset(data)
     splits = _check_data(dsm, data, cfg, setting, target, meth)     # fail fast before anything heavy
     work, ckpt = steps.start(out_path, run, cfg, seed, resume, overwrite)
-    base, processor, encoder = steps.load_model(model_dir, cfg, bool(C.get(cfg, "train.bf16")))
+    base, processor, encoder = steps.load_model(model_dir, cfg, common.TrainSettings.from_cfg(cfg).bf16)
     for p in base.parameters():
         p.requires_grad_(False)
     peft_model = wrap_lora(base, lora)

@@ -77,7 +77,7 @@ def train(trainer, ckpt: str | None) -> float | None:
 
 
 def finish(work: Path, cfg: dict, out: Path, message: str) -> None:
-    if not C.get(cfg, "train.keep_checkpoints", False):
+    if not common.TrainSettings.from_cfg(cfg).keep_checkpoints:
         shutil.rmtree(work, ignore_errors=True)
     print(f"wrote {out} ({message})", flush=True)
 
