@@ -90,7 +90,7 @@ stage() {
   fi
   printf '%-22s %7.1f s  %s%s\n' "$name" "$(echo "$t1 - $t0" | bc)" "${speed:+$speed  }" "$util" | tee -a "$summary"
 }
-pebench() { "$PY" -m pebench.cli "$@"; }
+pebench() { "$PY" -m pebench_cli.cli "$@"; }
 unlearn() { "$PY" -m unlearn.cli "$@"; }
 has() { "$PY" -c "import $1" >/dev/null 2>&1; }
 

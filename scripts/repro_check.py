@@ -1,7 +1,7 @@
 """Reproducibility check: do two runs of the embedded study reach the same conclusions?
 
 Runs (or reuses) two studies and prints, cell by cell, whether each run's value lies inside the
-other's 95 % interval, and whether every verdict agrees (pebench/study/repro.py; targets:
+other's 95 % interval, and whether every verdict agrees (pebench_cli/study/repro.py; targets:
 >= 95 % of Table 1/2 cells inside, no finding "held" in one run and "not held" in the other).
 
     .venv/bin/python scripts/repro_check.py --a runs/demo --b runs/demo-seed1 [--seed-b 1] [--config demo.yaml]
@@ -43,7 +43,7 @@ def main() -> None:
     ap.add_argument("--label-b")
     ap.add_argument("--out", help="also write the printout to this file")
     args = ap.parse_args()
-    from pebench.study import plan, repro
+    from pebench_cli.study import plan, repro
 
     for folder, seed in ((args.a, args.seed_a), (args.b, args.seed_b)):
         if not (plan.layout(Path(folder))["report"] / "report.md").is_file():

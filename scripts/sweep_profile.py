@@ -113,7 +113,7 @@ def main() -> None:
     timers = Timers()
     for label, (module, cls, attr) in PARTS.items():
         timers.wrap(label, module, cls, attr)
-    from pebench import cli
+    from pebench_cli import cli
 
     t0 = time.perf_counter()
     try:

@@ -22,7 +22,7 @@ LAYERS = {
     "pebench_data": {"pebench_core"},
     "pebench_tasks": {"pebench_core", "pebench_data"},
     "unlearn": {"pebench_core", "pebench_data"},
-    "pebench": {"pebench_core", "pebench_data", "pebench_tasks", "unlearn"},
+    "pebench_cli": {"pebench_core", "pebench_data", "pebench_tasks", "unlearn"},
 }
 
 
@@ -98,9 +98,9 @@ def test_the_check_sees_an_upward_import_inside_a_function_and_an_importlib_stri
 
 
 @pytest.mark.parametrize("entry, absent", [
-    ("pebench_tasks.tasks.utils, pebench_tasks.lmms_plugin, pebench_tasks.scoring.sweep", {"unlearn", "pebench"}),
-    ("unlearn.run, unlearn.finetune, unlearn.evaluate", {"pebench_tasks", "pebench"}),
-    ("pebench_data.dataset, pebench_data.resolve, pebench_data.build", {"pebench_tasks", "unlearn", "pebench"}),
+    ("pebench_tasks.tasks.utils, pebench_tasks.lmms_plugin, pebench_tasks.scoring.sweep", {"unlearn", "pebench_cli"}),
+    ("unlearn.run, unlearn.finetune, unlearn.evaluate", {"pebench_tasks", "pebench_cli"}),
+    ("pebench_data.dataset, pebench_data.resolve, pebench_data.build", {"pebench_tasks", "unlearn", "pebench_cli"}),
 ])
 def test_importing_a_layer_loads_nothing_above_it(entry, absent):
     """What the layers mean at run time: lmms-eval loading our tasks never loads the training code."""
@@ -116,3 +116,18 @@ def test_the_adapter_file_name_is_pefts():
     from pebench_core.names import ADAPTER_CONFIG_FILE
 
     assert ADAPTER_CONFIG_FILE == CONFIG_NAME
+
+
+def test_no_folder_of_the_repository_is_named_like_a_task():
+    """lmms-eval reads `--tasks NAME` as a path when NAME exists in the working directory: a package
+    folder called `pebench` made `lmms-eval --tasks pebench` find no task when run from a checkout."""
+    import yaml
+
+    repo = Path(__file__).resolve().parent.parent
+    tasks = Path(importlib.util.find_spec("pebench_tasks.tasks").submodule_search_locations[0])
+    names = set()
+    for f in tasks.glob("*.yaml"):
+        doc = yaml.safe_load("\n".join(l for l in f.read_text().splitlines() if "!function" not in l)) or {}
+        names |= {doc[k] for k in ("task", "group") if isinstance(doc.get(k), str)}
+    assert "pebench" in names and "pebench_forget" in names
+    assert sorted(n for n in names if (repo / n).exists()) == []

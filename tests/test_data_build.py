@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from pebench.cli import _main, run
+from pebench_cli.cli import _main, run
 from pebench_data.build import build_dataset
 from pebench_data.dataset import SETTINGS, SPLITS, open_dataset
 from pebench_data.writer import SCHEMA_VERSION

@@ -191,7 +191,7 @@ def test_split_folder_paths(data):
 def test_redraw_changes_only_the_forget_sets(data, tmp_path, capsys):
     """`pebench data redraw` (study key unlearn.redraw_forget): the data's own seed gives its splits
     back byte for byte; another seed draws other targets, whose splits keep every split rule."""
-    from pebench.cli import _main, run
+    from pebench_cli.cli import _main, run
 
     same, other = tmp_path / "same", tmp_path / "other"
     assert run(_main, ["data", "redraw", str(data.root), "--forget-seed", "3", "--out", str(same)]) == 0

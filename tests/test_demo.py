@@ -7,7 +7,7 @@ import sys
 import pytest
 from conftest import run_cli
 
-from pebench import pipeline as P
+from pebench_cli import pipeline as P
 from pebench_core import stages as ST
 from pebench_core.errors import UserError
 

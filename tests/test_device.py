@@ -124,8 +124,8 @@ def test_gpu_study_runs_stages_one_at_a_time_without_cpu_threads(tmp_path):
     """Bug class: the CPU side-by-side settings (one thread each, trainings at once) on a GPU study;
     a study asking for a GPU that is not there starts nothing."""
     from pebench_core.errors import UserError
-    from pebench.study import config as SC
-    from pebench.study import plan
+    from pebench_cli.study import config as SC
+    from pebench_cli.study import plan
 
     cpu = SC.load("demo.yaml", ["device=cpu"])
     gpu = dataclasses.replace(cpu, device="cuda")      # what device=auto resolves to on a GPU machine

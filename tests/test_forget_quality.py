@@ -179,8 +179,8 @@ def test_forget_quality_from_vllm_equals_transformers_peft(finetuned, goal_perso
 
 def test_report_shows_the_quality_table(tmp_path):
     """The report's "Beyond the paper" table from a forget_quality.csv (no model needed)."""
-    from pebench.study.results import read_quality
-    from pebench.study.tables import quality_table
+    from pebench_cli.study.results import read_quality
+    from pebench_cli.study.tables import quality_table
 
     path = tmp_path / "forget_quality.csv"
     rows = [["base-person_forget10", "finetune", "False", "person", "forget10", "", "person_forget10", "48", "32",

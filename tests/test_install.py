@@ -35,7 +35,7 @@ def test_without_the_hook_torchvision_fails_on_this_stack():
 
 
 def test_pebench_cli_help():
-    proc = subprocess.run([sys.executable, "-m", "pebench.cli", "--help"], capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, "-m", "pebench_cli.cli", "--help"], capture_output=True, text=True)
     assert proc.returncode == 0 and "PEBench" in proc.stdout
 
 
@@ -89,7 +89,7 @@ def test_wheel_commands_find_their_defaults_from_another_folder(wheel_site, mini
     assert cfg["method"] == "gd" and cfg["config"]["lora"]["r"] == 8 and cfg["config"]["train"]["lr"] > 0
 
     out = wheel_site / "elsewhere" / "tiny"
-    tiny = _in_wheel(wheel_site, "pebench.cli", "model", "tiny", "--arch", "qwen2_vl", "--data",
+    tiny = _in_wheel(wheel_site, "pebench_cli.cli", "model", "tiny", "--arch", "qwen2_vl", "--data",
                      str(mini_data_dir), "--out", str(out), "--seed", "0")
     assert tiny.returncode == 0, tiny.stderr[-2000:]
     import json
@@ -100,7 +100,7 @@ def test_wheel_commands_find_their_defaults_from_another_folder(wheel_site, mini
     # the same sizes as the checkout's tiny model (same seed, same data): identical weights
     assert (out / "model.safetensors").read_bytes() == (tiny_qwen2_vl_dir / "model.safetensors").read_bytes()
 
-    demo = _in_wheel(wheel_site, "pebench.cli", "demo", "--out", "d", "--seed", "0", "--dry-run")
+    demo = _in_wheel(wheel_site, "pebench_cli.cli", "demo", "--out", "d", "--seed", "0", "--dry-run")
     assert demo.returncode == 0, demo.stderr[-2000:]
     assert "finetune" in demo.stdout and not (wheel_site / "elsewhere" / "d").exists()
 

@@ -67,8 +67,8 @@ def test_table1_follows_the_papers_columns(judge):
 
 def test_summary_report_and_findings_read_the_registry():
     from pebench_tasks.scoring import summary as S
-    from pebench.study import findings as FD
-    from pebench.study import results, tables
+    from pebench_cli.study import findings as FD
+    from pebench_cli.study import results, tables
 
     assert [m for m, _ in S.COLUMNS] + [c for c, _, _ in S.KIND_COLUMNS] == [c.name for c in R.scored()]
     assert FD.SCALE_100 == {c.name for c in R.COLUMNS if c.top == 100.0}

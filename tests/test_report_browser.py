@@ -38,7 +38,7 @@ def _std(png: bytes) -> float:
 
 @pytest.fixture(scope="module")
 def report_html(tmp_path_factory) -> Path:
-    from pebench.study.report import write_report
+    from pebench_cli.study.report import write_report
 
     tmp = tmp_path_factory.mktemp("browser")
     rows = full_rows(tmp / "eval")

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import run_cli
 
-from pebench.cli import _main, run
+from pebench_cli.cli import _main, run
 
 
 def study(*args: str) -> int:

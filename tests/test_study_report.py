@@ -1,4 +1,4 @@
-"""The study report (pebench.study.report): a summary.csv written by the real write_summary,
+"""The study report (pebench_cli.study.report): a summary.csv written by the real write_summary,
 with real per-sample logs beside fake results files, and the numbers the report derives from them."""
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ import pytest
 
 from pebench_tasks.scoring import intervals as I
 from pebench_tasks.scoring import summary as S
-from pebench.study import findings as FD
-from pebench.study import report as R
-from pebench.study import results as RS
-from pebench.study import tables as T
+from pebench_cli.study import findings as FD
+from pebench_cli.study import report as R
+from pebench_cli.study import results as RS
+from pebench_cli.study import tables as T
 
 TASK = dict(S.COLUMNS)
 PERSON = ["person_efficacy", "person_generality", "person_retain", "person_scope"]
@@ -372,7 +372,7 @@ def test_report_folder_is_replaced_atomically_and_never_a_foreign_folder(tmp_pat
 
 # ----------------------------------------------------------------------------- reproducibility
 def test_repro_check_counts_cells_inside_and_verdict_conflicts(tmp_path):
-    from pebench.study import repro
+    from pebench_cli.study import repro
 
     a = summary_csv(tmp_path / "a", full_rows(tmp_path / "a" / "eval"))
     same = summary_csv(tmp_path / "b", full_rows(tmp_path / "b" / "eval"))
@@ -398,8 +398,8 @@ def test_repro_check_counts_cells_inside_and_verdict_conflicts(tmp_path):
 def test_report_and_repro_pool_several_summaries(tmp_path):
     """A study with unlearn.redraw_forget scores each draw into its own summary.csv; `pebench report`
     (and repro.compare) pool their rows: the same tables, findings and verdicts as one file with all rows."""
-    from pebench.cli import _main, run
-    from pebench.study import repro
+    from pebench_cli.cli import _main, run
+    from pebench_cli.study import repro
 
     rows = full_rows(tmp_path / "eval")
     one = summary_csv(tmp_path / "all", rows)

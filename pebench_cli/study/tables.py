@@ -1,5 +1,5 @@
 """The report's tables (the paper's Table 1 and Table 2 layouts, the interference matrix, forget
-quality) as header + rows of text, from a :class:`~pebench.study.results.Study`."""
+quality) as header + rows of text, from a :class:`~pebench_cli.study.results.Study`."""
 from __future__ import annotations
 
 import numpy as np

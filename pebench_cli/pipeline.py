@@ -55,7 +55,7 @@ def script(name: str) -> list[str]:
     exe = Path(sys.executable).parent / name
     if exe.exists():
         return [str(exe)]
-    return [sys.executable, "-m", {"pebench": "pebench.cli", "unlearn": "unlearn.cli"}[name]]
+    return [sys.executable, "-m", {"pebench": "pebench_cli.cli", "unlearn": "unlearn.cli"}[name]]
 
 
 def resolve(root: Path, specs: list[StageSpec]) -> list[Stage]:

@@ -1,4 +1,4 @@
-"""Where a study's stages run: ``local`` (pebench.pipeline.run: in order, the trainings side by
+"""Where a study's stages run: ``local`` (pebench_cli.pipeline.run: in order, the trainings side by
 side) or ``ray`` (every training stage a Ray task with declared resources, as many at once as the
 cluster holds and the dependencies allow; scoring and report run here, on the engine's own
 parallelism). Both run the same commands with the same environment, so they give the same numbers.
@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pebench_core.errors import UserError
 from pebench_core.names import cpu_vllm_env
-from pebench import pipeline as P
+from pebench_cli import pipeline as P
 
 EXECUTORS = ("local", "ray")
 LOCAL_LABELS = ("scoring", "report")       # not Ray tasks: one engine uses the whole machine

@@ -1,6 +1,6 @@
 """The report's figures (PNG, matplotlib's Agg canvas: no display, no pyplot global state).
 
-Each takes the plain numbers report._figure_data builds (pebench/study/report.py): "parts": per part (person, event) the
+Each takes the plain numbers report._figure_data builds (pebench_cli/study/report.py): "parts": per part (person, event) the
 Table 1 rows as (label, kind, {metric: Cell}, answer-kind shares or None), kind finetune | method |
 goal; "kinds": per part (label, shares) of every adapter; "interference": the 2x2 matrix.
 """

@@ -1,4 +1,4 @@
-"""A study config -> the ordered stage commands (pebench.pipeline.StageSpec), pure: nothing runs.
+"""A study config -> the ordered stage commands (pebench_cli.pipeline.StageSpec), pure: nothing runs.
 
 data -> base model -> Finetune + Goal models -> unlearning runs -> scoring -> report. Each stage is
 one of the plain sub-commands (`pebench data build`, `pebench model tiny`, `unlearn finetune`,
@@ -10,7 +10,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from pebench.pipeline import StageSpec, script
+from pebench_cli.pipeline import StageSpec, script
 from pebench_core.names import SUMMARY_FILE
 
 from .config import StudyConfig

@@ -54,9 +54,9 @@ def _run_options(p, out_help: str) -> None:
 
 
 def _study(args) -> int:
-    from pebench.study import config as SC
-    from pebench.study import executors, plan
-    from pebench import pipeline as P
+    from pebench_cli.study import config as SC
+    from pebench_cli.study import executors, plan
+    from pebench_cli import pipeline as P
 
     if args.executor not in executors.EXECUTORS:
         raise UserError(f"--executor {args.executor!r}: one of {', '.join(executors.EXECUTORS)}")
@@ -95,7 +95,7 @@ def _check_folder(root: Path) -> None:
 
 
 def _report(args) -> int:
-    from pebench.study.report import write_report
+    from pebench_cli.study.report import write_report
 
     summaries = [Path(p) for p in args.summary]
     for summary in summaries:
