@@ -16,8 +16,8 @@ from pebench_core.errors import UserError
 @dataclass(frozen=True)
 class TrainSettings:
     """The ``train:`` block of an unlearning or fine-tune config (task_configs/unlearn/_base.yaml,
-    task_configs/finetune/tiny.yaml), built once: every field comes from the YAML, none has a
-    default in code."""
+    task_configs/finetune/tiny.yaml) as a checked object: every field comes from the YAML, none has
+    a default in code."""
 
     max_steps: int                    # optimizer steps
     batch_size: int                   # rows per device and step (unlearning: forget rows, plus as many retain rows)
