@@ -12,6 +12,10 @@ import sys
 from pathlib import Path
 
 from pebench_core.errors import UserError
+from pebench_data import resolve as data_resolve
+from pebench_tasks.evaluation import EvalOptions, evaluate, parse_seeds
+from pebench_tasks.scoring import adapters as A
+from pebench_tasks.scoring.sweep import SweepSpec, run_sweep
 
 DEFAULT_TASKS = "pebench"
 
@@ -67,19 +71,10 @@ _ENV_FLAGS = [
 
 def _preflight() -> None:
     """Check the data selection before a model is loaded (one-line errors, exit 2)."""
-    from pebench_data import resolve as data_resolve
-
-    sel = data_resolve.resolve()
-    data = data_resolve.open_data()
-    for fam in data_resolve.FAMILIES:
-        setting = sel.setting_for(fam)
-        if setting not in data.meta.get("forget_ids", {}):
-            raise UserError(f"{data.root}: no setting {setting} in this data folder")
+    data_resolve.check_selection()
 
 
 def eval_options(args):
-    from pebench_tasks.evaluation import EvalOptions, parse_seeds
-
     extra = {}
     if args.lmms_eval_args:
         extra = _lmms_eval_extra(args.lmms_eval_args)
@@ -127,8 +122,6 @@ def _apply_env(args) -> None:
 
 
 def _run(args) -> int:
-    from pebench_tasks.evaluation import evaluate
-
     if args.served_url and not (args.adapters or args.include_base):
         raise UserError("--served-url scores adapters (and the base model) of a sweep; add --adapters")
     if args.model is None:
@@ -212,9 +205,6 @@ def _int_arg(margs: dict, key: str) -> int | None:
 
 
 def sweep_spec(args, output: Path, opts):
-    from pebench_tasks.scoring import adapters as A
-    from pebench_tasks.scoring.sweep import SweepSpec
-
     if args.model != "vllm_lora":
         raise UserError(f"--adapters needs --model vllm_lora (got --model {args.model}): one vLLM engine serves every adapter")
     margs = parse_model_args(args.model_args)
@@ -237,8 +227,6 @@ def sweep_spec(args, output: Path, opts):
 
 
 def _run_sweep(args, output: Path, opts) -> int:
-    from pebench_tasks.scoring.sweep import run_sweep
-
     if args.lmms_eval_args:
         raise UserError("--lmms-eval-args is for one model; with --adapters use pebench eval's own flags")
     spec = sweep_spec(args, output, opts)          # every check first: a refused run writes nothing

@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 
 from pebench_core.errors import UserError
+from .eval_cli import _int_arg, _typed, output_lock, parse_model_args
+from pebench_tasks.scoring import adapters as A
 
 
 def register(subparsers) -> None:
@@ -27,8 +29,6 @@ def register(subparsers) -> None:
 
 def _run(args) -> int:
     from pebench_data.dataset import open_dataset
-    from .eval_cli import _int_arg, _typed, output_lock, parse_model_args
-    from pebench_tasks.scoring import adapters as A
     from pebench_tasks.scoring.answer_logprobs import QUALITY_CSV, Spec, run
 
     margs = parse_model_args(args.model_args)

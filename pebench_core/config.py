@@ -128,36 +128,15 @@ def to_yaml(cfg: dict) -> str:
     return yaml.safe_dump(cfg, sort_keys=False, default_flow_style=None, width=110)
 
 
-def get(cfg: dict, dotted: str, default: Any = None) -> Any:
+def get(cfg: dict, dotted: str) -> Any:
+    """The value at ``a.b.c`` (None where absent). Typed blocks use pebench_core.settings instead:
+    a lookup here never carries a default (the YAML is the one place a value is set)."""
     node: Any = cfg
     for part in dotted.split("."):
         if not isinstance(node, dict) or part not in node:
-            return default
+            return None
         node = node[part]
     return node
-
-
-def as_float(cfg: dict, dotted: str, default: float | None = None) -> float | None:
-    v = get(cfg, dotted, default)
-    if v is None:
-        return None
-    try:
-        return float(v)
-    except (TypeError, ValueError):
-        raise UserError(f"config key {dotted}: expected a number, got {v!r}") from None
-
-
-def as_int(cfg: dict, dotted: str, default: int | None = None) -> int | None:
-    v = get(cfg, dotted, default)
-    if v is None:
-        return None
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        raise UserError(f"config key {dotted}: expected an integer, got {v!r}") from None
-    if f != int(f):
-        raise UserError(f"config key {dotted}: expected an integer, got {v!r}")
-    return int(f)
 
 
 def _first_line(e: Exception) -> str:

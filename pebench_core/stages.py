@@ -16,6 +16,7 @@ from pathlib import Path
 
 from .atomic import atomic_write_json
 from .hashing import sha256_json
+from .atomic import atomic_write_text
 
 RECORDS_DIR = ".stages"
 
@@ -68,7 +69,6 @@ def started_file(root: Path, label: str) -> Path:
 def mark_started(root: Path, label: str, ident: str) -> None:
     """Which identity last began building this stage's output (so a later, different identity knows
     that a partial output is not its own)."""
-    from .atomic import atomic_write_text
 
     atomic_write_text(started_file(root, label), ident + "\n")
 

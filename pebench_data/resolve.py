@@ -14,6 +14,10 @@ Environment variables (all optional):
   as a shorthand: ``both_forget20`` = ``both`` + ``forget20``; ``person_forget20`` or
   ``event_forget20`` = ``single`` + ``forget20``.
 
+Our own runs (``pebench eval``, the sweep) turn this into a :class:`Selection` once and pass the
+object on (``pebench_tasks.evaluation``'s TaskManager binds each PEBench task's ``process_docs`` to
+it); the variables are the interface of plain ``lmms-eval`` runs and of ``pebench eval``'s flags.
+
 Task family -> rows: ``<family>_{forget,generality,retain}`` take the rows of that split whose
 question concept is the family; ``<family>_scope`` takes the scope rows of the OTHER concept
 (person scope: event questions on forget-person images; event scope: person questions on
@@ -22,7 +26,6 @@ forget-event images) and ``<family>_scope_control`` the same concept on clean im
 """
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import functools
 import os
@@ -73,29 +76,9 @@ def choice_of(setting: str, forget: str) -> tuple[str, str]:
     return ("both" if parsed.target == "both" else "single"), parsed.forget
 
 
-_OVERRIDES: list[tuple[str, str]] = []      # (mode, forget) set by `selected()`, innermost last
-
-
-@contextlib.contextmanager
-def selected(mode: str, forget: str):
-    """In-process choice of the setting the tasks read (the sweep scores each adapter on its own
-    setting), as an object instead of environment variables; the data folder still comes from
-    ``PEBENCH_DATA``."""
-    mode, forget = choice_of(mode, forget)
-    with _lock:
-        _OVERRIDES.append((mode, forget))
-    try:
-        yield
-    finally:
-        with _lock:
-            _OVERRIDES.pop()
-
-
 def resolve(env=None) -> Selection:
-    """Read the environment (no data access); inside ``selected(...)`` its setting wins."""
-    if env is None and _OVERRIDES:
-        mode, forget = _OVERRIDES[-1]
-        return dataclasses.replace(resolve(os.environ), mode=mode, forget=forget)
+    """The selection the environment makes (no data access): the user-facing interface of plain
+    ``lmms-eval`` runs and of ``pebench eval``'s flags."""
     env = os.environ if env is None else env
     forget = (env.get(ENV_FORGET) or DEFAULT_FORGET).strip().lower()
     if forget not in FORGET_SIZES:
@@ -160,8 +143,15 @@ def ensure_default_data(env=None) -> Path:
     return out
 
 
-def data_dir(env=None) -> Path:
-    sel = resolve(env)
+def select(setting: str, forget: str, env=None) -> Selection:
+    """The environment's data folder with this setting (a mode or a setting name, see ``choice_of``):
+    how the sweep scores each adapter on its own setting, passed on as an object."""
+    mode, forget = choice_of(setting, forget)
+    return dataclasses.replace(resolve(env), mode=mode, forget=forget)
+
+
+def data_dir(env=None, sel: Selection | None = None) -> Path:
+    sel = sel or resolve(env)
     if sel.data_dir is None:
         return ensure_default_data(env)
     if not sel.data_dir.exists():
@@ -181,10 +171,23 @@ def _open(path: str):
     return open_dataset(path)
 
 
-def open_data(env=None):
+def open_data(env=None, sel: Selection | None = None):
     """The opened data folder the tasks use (``PEBenchData``)."""
     with _lock:
-        return _open(str(data_dir(env)))
+        return _open(str(data_dir(env, sel)))
+
+
+def check_selection(env=None, sel: Selection | None = None) -> Selection:
+    """The data folder and setting the tasks will read (``sel``, default the environment's), checked
+    before any model loads: the variables parse, the folder opens (every table's parquet footer) and
+    holds the chosen setting. A problem is a UserError naming the variable or file."""
+    sel = sel or resolve(env)
+    data = open_data(env, sel)
+    for fam in FAMILIES:
+        setting = sel.setting_for(fam)
+        if setting not in data.meta.get("forget_ids", {}):
+            raise UserError(f"{data.root}: no setting {setting} in this data folder")
+    return sel
 
 
 @functools.lru_cache(maxsize=64)
@@ -197,10 +200,10 @@ def _load(path: str, setting: str, split: str, concept: str | None):
     return ds.add_column("setting", [setting or "common"] * len(ds))
 
 
-def task_rows(family: str, split: str, env=None):
-    """The rows (with the ``image`` column) of the task ``pebench_<family>_<split>``; ``family``
-    "pope" reads the common POPE split."""
-    sel = resolve(env)
+def task_rows(family: str, split: str, env=None, sel: Selection | None = None):
+    """The rows (with the ``image`` column) of the task ``pebench_<family>_<split>`` for ``sel``
+    (default: the environment's selection); ``family`` "pope" reads the common POPE split."""
+    sel = sel or resolve(env)
     if family == "pope":
         setting, split_name, concept = None, "pope", None
     else:
@@ -211,7 +214,7 @@ def task_rows(family: str, split: str, env=None):
         other = "event" if family == "person" else "person"
         concept = other if split in ("scope", "scope_control") else family
     with _lock:
-        path = str(data_dir(env))
+        path = str(data_dir(env, sel))
         ds = _load(path, setting, split_name, concept)
     if len(ds) == 0:
         what = f"{concept} questions in {setting}/{split_name}" if concept else f"rows in common/{split_name}"

@@ -11,6 +11,7 @@ a task without results, a metric missing from the results or a failed judge requ
 """
 from __future__ import annotations
 
+import functools
 import math
 import os
 import sys
@@ -21,6 +22,11 @@ from pathlib import Path
 
 from pebench_core.errors import UserError
 from pebench_core.names import RESULTS_GLOB, SIDECAR_SUFFIX, RESULTS_SUFFIX
+from .tasks import TASKS_DIR
+from .tasks.impl import with_selection
+from pebench_core.atomic import atomic_write_json
+from pebench_data import resolve as data_resolve
+from .metrics.judge import JudgeConfig
 
 
 @dataclass(frozen=True)
@@ -76,21 +82,38 @@ def cli_args(model, opts: EvalOptions, output: Path):
     return ns
 
 
-def task_manager(verbosity: str = "WARNING", model_name: str | None = None):
+@functools.cache
+def _selecting_task_manager():
     from lmms_eval.tasks import TaskManager
 
-    from .tasks import TASKS_DIR
+    class SelectingTaskManager(TaskManager):
+        """lmms-eval's TaskManager whose PEBench tasks read the rows of ``self.selection`` (an object:
+        data folder and setting), set by :func:`run` for each evaluation, instead of ``PEBENCH_*``:
+        one manager scores adapters of different settings in one process (the sweep)."""
 
-    return TaskManager(verbosity, include_path=str(TASKS_DIR), model_name=model_name)
+        selection: data_resolve.Selection | None = None
+
+        def _get_config(self, name):
+            config = super()._get_config(name)
+            return config if self.selection is None else with_selection(config, self.selection)
+
+    return SelectingTaskManager
 
 
-def run(model, output: Path, opts: EvalOptions, model_args: str | dict | None = None, tm=None):
-    """``simple_evaluate`` + lmms-eval's EvaluationTracker files under ``output``; returns results."""
+def task_manager(verbosity: str = "WARNING", model_name: str | None = None):
+    return _selecting_task_manager()(verbosity, include_path=str(TASKS_DIR), model_name=model_name)
+
+
+def run(model, output: Path, opts: EvalOptions, sel: data_resolve.Selection, model_args: str | dict | None = None,
+        tm=None):
+    """``simple_evaluate`` on the rows ``sel`` selects + lmms-eval's EvaluationTracker files under
+    ``output``; returns results."""
     from lmms_eval import evaluator
     from lmms_eval.loggers import EvaluationTracker
     from lmms_eval.utils import get_datetime_str
 
     tm = tm or task_manager(opts.verbosity, model if isinstance(model, str) else None)
+    tm.selection = sel
     tracker = EvaluationTracker(output_path=str(output))
     datetime_str = get_datetime_str()
     names = opts.tasks.split(",")
@@ -120,12 +143,14 @@ def run(model, output: Path, opts: EvalOptions, model_args: str | dict | None = 
 
 
 def evaluate(model, output: Path, opts: EvalOptions, model_args: str | dict | None = None, tm=None,
-             record: dict | None = None, quiet: bool = False) -> list[str]:
-    """Run one evaluation; return its problems (empty: success). Writes the sidecar beside the results."""
+             record: dict | None = None, quiet: bool = False, sel: data_resolve.Selection | None = None) -> list[str]:
+    """Run one evaluation on the rows ``sel`` selects (default: the environment's choice); return its
+    problems (empty: success). Writes the sidecar beside the results."""
     configure_logging(opts.verbosity)
+    sel = sel or data_resolve.resolve()
     started = time.time()
     try:
-        results = run(model, output, opts, model_args, tm)
+        results = run(model, output, opts, sel, model_args, tm)
     except UserError:
         raise
     except Exception as e:
@@ -138,7 +163,7 @@ def evaluate(model, output: Path, opts: EvalOptions, model_args: str | dict | No
         _print_tables(results)
     problems = check_results(results, path)
     if path is not None:
-        write_sidecar(path, record or {"model": str(model), "model_args": model_args}, problems)
+        write_sidecar(path, record or {"model": str(model), "model_args": model_args}, problems, sel)
         if not quiet:
             print(f"results: {path}")
     return problems
@@ -188,15 +213,9 @@ def sidecar_path(results_path: Path) -> Path:
     return results_path.with_name(results_path.name.replace(RESULTS_SUFFIX, SIDECAR_SUFFIX))
 
 
-def write_sidecar(results_path: Path, record: dict, problems: list[str]) -> None:
+def write_sidecar(results_path: Path, record: dict, problems: list[str], sel: data_resolve.Selection) -> None:
     """``<stem>_pebench.json`` beside lmms-eval's results: which data, setting and judge were used."""
-    from pebench_core.atomic import atomic_write_json
-
-    from pebench_data import resolve as data_resolve
-    from .metrics.judge import JudgeConfig
-
-    sel = data_resolve.resolve()
-    data = data_resolve.open_data()
+    data = data_resolve.open_data(sel=sel)
     judge = JudgeConfig.from_env()
     side = {
         "data_dir": str(data.root), "data_meta": {k: data.meta.get(k) for k in ("schema_version", "source", "scale", "seed", "forget_seed")},

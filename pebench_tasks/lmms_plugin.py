@@ -9,6 +9,8 @@ folder already given with ``--include_path`` is not added twice; ``include_defau
 respected). Result: ``lmms-eval --model X --tasks pebench_forget`` works after ``pip install``
 with no ``--include_path``, and ``--include_path <this package>/tasks`` works too.
 (``lmms-eval tasks list`` does not import the models, so there ``--include-path`` is needed.)
+The wrapped ``TaskManager.match_tasks`` (the CLI calls it before it loads the model) checks the data
+selection when a PEBench task is asked for: a broken ``PEBENCH_DATA`` is one ``error:`` line, exit 2.
 
 Model manifests: one line per backend in ``MANIFESTS`` (``vllm_lora``: base model + LoRA adapter on vLLM).
 """
@@ -16,10 +18,16 @@ from __future__ import annotations
 
 import functools
 import os
+import sys
 
 from lmms_eval.models.registry_v2 import ModelManifest
 
+from pebench_core.errors import UserError
+from pebench_data import resolve as data_resolve
+
 from .tasks import TASKS_DIR
+
+TASK_PREFIX = "pebench"     # every PEBench task and group is pebench or pebench_*
 
 MANIFESTS: tuple[ModelManifest, ...] = (
     # base model + one peft LoRA adapter on vLLM (docs/scoring.md)
@@ -48,8 +56,26 @@ def with_pebench_path(include_path, include_defaults: bool = True):
     return paths or None
 
 
+def is_pebench_task(name: str) -> bool:
+    return name == TASK_PREFIX or name.startswith(TASK_PREFIX + "_")
+
+
+def check_selection_or_exit(names, sel=None) -> None:
+    """A run that asks for a PEBench task: check PEBENCH_DATA / PEBENCH_SETTING / PEBENCH_FORGET and
+    the data folder now, before lmms-eval loads the model; a problem is one ``error:`` line and exit 2
+    (inside the task loading it would reach the user as a RetryError traceback)."""
+    if not any(isinstance(n, str) and is_pebench_task(n) for n in names):
+        return
+    try:
+        data_resolve.check_selection(sel=sel)
+    except UserError as e:
+        print(f"error: {e}", file=sys.stderr, flush=True)
+        raise SystemExit(2) from None
+
+
 def register_tasks() -> bool:
-    """Make lmms-eval's TaskManager index the PEBench tasks by default. Returns True if patched now."""
+    """Make lmms-eval's TaskManager index the PEBench tasks by default, and check the data selection
+    when the CLI matches the requested task names (before the model loads). Returns True if patched now."""
     from lmms_eval.tasks import TaskManager
 
     original = TaskManager.initialize_tasks
@@ -60,8 +86,17 @@ def register_tasks() -> bool:
     def initialize_tasks(self, include_path=None, include_defaults=True):
         return original(self, include_path=with_pebench_path(include_path, include_defaults), include_defaults=include_defaults)
 
+    original_match = TaskManager.match_tasks
+
+    @functools.wraps(original_match)
+    def match_tasks(self, task_list):
+        matched = original_match(self, task_list)
+        check_selection_or_exit(matched, getattr(self, "selection", None))   # our runs: the manager's object
+        return matched
+
     initialize_tasks._pebench_wrapped = True
     TaskManager.initialize_tasks = initialize_tasks
+    TaskManager.match_tasks = match_tasks
     return True
 
 

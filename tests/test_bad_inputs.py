@@ -7,8 +7,11 @@ that cannot be reached or returns garbage (tests/test_judge.py)."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -183,3 +186,22 @@ def test_bad_input_inventory(world):
     print(f"\nbad-input inventory: {len(cases)} inputs tried, {sum(ok for _, ok in RESULTS)} passed")
     assert len(cases) >= 30
     assert not failures, "\n".join(failures)
+
+
+def test_plain_lmms_eval_stops_on_a_bad_data_selection_before_the_model(world):
+    """lmms-eval's own CLI, PEBench tasks, a broken PEBENCH_* selection: our one line as the last
+    line, exit 2, no traceback or RetryError, nothing written; the model folder does not even exist
+    (the check runs before lmms-eval loads it)."""
+    r = world["root"]
+    out = r / "lmms_out"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PEBENCH_")}
+    cases = [({"PEBENCH_DATA": str(r / "truncated_images")}, "images.parquet"),
+             ({"PEBENCH_DATA": str(r / "not_a_folder")}, "not_a_folder"),
+             ({"PEBENCH_DATA": str(r / "truncated_images"), "PEBENCH_FORGET": "forget99"}, "PEBENCH_FORGET")]
+    for extra, must in cases:
+        proc = subprocess.run([str(Path(sys.executable).parent / "lmms-eval"), "--model", "vllm_lora", "--model_args",
+                               f"model={r / 'no_such_model'}", "--tasks", "pebench_forget", "--output_path", str(out)],
+                              capture_output=True, text=True, env={**env, **extra}, timeout=600)
+        lines = [x for x in proc.stderr.splitlines() if x.strip()]
+        assert proc.returncode == 2 and lines and lines[-1].startswith("error:") and must in lines[-1], proc.stderr[-1500:]
+        assert "Traceback" not in proc.stderr and "RetryError" not in proc.stderr and not out.exists()

@@ -117,3 +117,30 @@ def test_pebench_eval_other_schema_is_one_line_exit_2(tmp_path):
     (d / "meta.json").write_text(json.dumps({"schema_version": 0}))
     proc = run_cli("pebench", "eval", "--model", "vllm", "--data", str(d), "--output", str(tmp_path / "out"), check=False)
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "schema_version" in proc.stderr
+
+
+def test_our_task_manager_reads_a_selection_object_not_the_environment(mini_data_dir, monkeypatch):
+    """One lmms-eval TaskManager builds the same tasks for two settings in one process from a
+    Selection object (the sweep's way), while PEBENCH_* say something else; no state is left behind:
+    a plain TaskManager (plain `lmms-eval`) still reads the environment."""
+    from lmms_eval.tasks import TaskManager, get_task_dict
+
+    from pebench_tasks.evaluation import task_manager
+    from pebench_tasks.tasks import TASKS_DIR
+
+    monkeypatch.setenv("PEBENCH_DATA", str(mini_data_dir))
+    monkeypatch.setenv("PEBENCH_FORGET", "forget10")
+    tm = task_manager()
+    seen = {}
+    for forget in ("forget05", "forget20"):
+        tm.selection = dr.Selection(data_dir=mini_data_dir.resolve(), mode="single", forget=forget)
+        task = get_task_dict(["pebench_person_forget"], tm)["pebench_person_forget"]
+        docs = task.dataset[task.config.test_split]
+        seen[forget] = (set(docs["setting"]), len(docs))
+    data = open_dataset(mini_data_dir)
+    for forget in ("forget05", "forget20"):
+        want = sum(1 for c in data.qa(f"person_{forget}", "forget")["concept"] if c == "person")
+        assert seen[forget] == ({f"person_{forget}"}, want)
+    plain = TaskManager("WARNING", include_path=str(TASKS_DIR))
+    task = get_task_dict(["pebench_person_forget"], plain)["pebench_person_forget"]
+    assert set(task.dataset[task.config.test_split]["setting"]) == {"person_forget10"}

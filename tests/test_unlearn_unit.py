@@ -2,6 +2,7 @@
 the guard, and the fast encoder against the processor."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 
@@ -13,7 +14,7 @@ from pebench_core.errors import UserError
 from pebench_core import config as C
 from unlearn.data.datasets import BalancedConceptSampler, Stream
 from unlearn.methods import REGISTRY, canonical, known_methods
-from unlearn.methods.base import BGDConfig, forget_ascent, kl_ref_theta, seq_logp, seq_nll
+from unlearn.methods.base import NO_BGD, BGDConfig, forget_ascent, kl_ref_theta, seq_logp, seq_nll
 from unlearn.trainers.guard import Guard, GuardConfig, TrainingDiverged
 
 from conftest import run_cli
@@ -35,6 +36,39 @@ def test_method_configs_resolve_and_overrides():
     with pytest.raises(UserError, match="key.sub=value"):
         C.apply_overrides({}, ["novalue"])
     assert C.apply_overrides({"a": {}}, ["+a.b=1e-3"])["a"]["b"] == 1e-3
+
+
+def test_typed_blocks_come_from_the_yaml_only(tmp_path):
+    """Every typed block builds from every shipped config; a missing key, a key the block does not
+    know and a mistyped value are each one line naming block.key, also from a user's --config file."""
+    from pebench_core.settings import from_block
+    from unlearn.finetune import resolve_config as finetune_config
+    from unlearn.run import resolve_config
+    from unlearn.settings import EvalSettings, FinetuneDataSettings, UnlearnDataSettings
+
+    for m in known_methods():
+        assert UnlearnDataSettings.from_cfg(resolve_config(m)).forget_split == "forget"
+    model = _fake_model_dir(tmp_path)
+    for name in ("tiny.yaml", "lora.yaml", "full.yaml"):
+        cfg = finetune_config(model, name)
+        assert FinetuneDataSettings.from_cfg(cfg).concepts == ["person", "event", "pope"]
+        assert EvalSettings.from_cfg(cfg).final is True
+    base = resolve_config("gd")
+    assert BGDConfig.from_cfg(base) == NO_BGD
+    broken = {**base, "bgd": {"enabled": False, "temperature": 1.0}}
+    with pytest.raises(UserError, match=r"^config: bgd.cap is not set \(task_configs/unlearn/_base.yaml"):
+        BGDConfig.from_cfg(broken)
+    with pytest.raises(UserError, match=r"^config: data.forget_spilt is not a known key; known: forget_split, "):
+        from_block(UnlearnDataSettings, {"data": {**base["data"], "forget_spilt": "x"}}, "data", "_base.yaml")
+    with pytest.raises(UserError, match=r"^config key guard.max_grad_norm: expected a number, got 'big'"):
+        resolve_config("gd", overrides=["guard.max_grad_norm=big"])
+    with pytest.raises(UserError, match=r"^config key data.repeat.person: expected an integer, got 1.5"):
+        finetune_config(model, None, ["data.repeat.person=1.5"])
+    user = tmp_path / "user.yaml"
+    user.write_text("data: {retain_concept: [person]}\n")
+    p = run_cli("unlearn", "run", "--method", "gd", "--target", "person", "--model", str(model), "--data", "x",
+                "--out", str(tmp_path / "o"), "--config", str(user), "--dry-run", check=False)
+    assert p.returncode == 2 and "data.retain_concept is not a known key" in p.stderr and p.stderr.count("\n") == 1
 
 
 def test_unknown_method_lists_known():
@@ -292,7 +326,7 @@ def test_bgd_batches_are_half_person_half_event_and_each_concept_has_its_own_los
     rows = [([0, 3, 2], 0), ([0, 1, 2], 0), ([2, 1, 2], 1), ([1, 2, 0], 1)]
     forget = {"input_ids": torch.tensor([r for r, _ in rows]),
               "labels": torch.tensor([[-100, *r[1:]] for r, _ in rows]), "concept": torch.tensor([c for _, c in rows])}
-    meth = build_method("gd", {"retain_weight": 1.0}, BGDConfig(enabled=True, temperature=2.0))
+    meth = build_method("gd", {"retain_weight": 1.0}, BGDConfig(enabled=True, temperature=2.0, cap=None))
     loss, logs = meth.loss(LossContext(model), {"forget": forget, "retain": _row(RETAIN)})
     nll = [-sum(_logp(_THETA, r)) / 2 for r, _ in rows]
     L_p, L_e = (nll[0] + nll[1]) / 2, (nll[2] + nll[3]) / 2
@@ -307,7 +341,7 @@ def test_bgd_batches_are_half_person_half_event_and_each_concept_has_its_own_los
 
     enc = [Encoded(torch.tensor([1]), torch.tensor([1]), f"img{i}", {"concept": c}) for i, c in
            enumerate(["person"] * 3 + ["event"] * 9)]
-    ds = UnlearnDataset(enc, None, None, encoder=None, length=40, seed=0, aug=AugmentConfig.from_cfg(None), balanced=True)
+    ds = UnlearnDataset(enc, None, None, encoder=None, length=40, seed=0, aug=AugmentConfig(enabled=False, shift_px=0, brightness=0.0, noise=0.0), balanced=True)
     for start in range(0, 40, 4):
         kinds = [enc[ds.forget_index(i)].meta["concept"] for i in range(start, start + 4)]
         assert kinds.count("person") == kinds.count("event") == 2, kinds
@@ -317,11 +351,11 @@ def test_bgd_forget_term():
     nll = torch.tensor([2.0, 2.0, 6.0, 6.0], requires_grad=True)
     concept = torch.tensor([0, 0, 1, 1])
     logs: dict = {}
-    plain = forget_ascent(nll, concept, BGDConfig(), logs)
+    plain = forget_ascent(nll, concept, NO_BGD, logs)
     assert float(plain.detach()) == pytest.approx(-4.0)
     assert logs["forget_nll_person"] == 2.0 and logs["forget_nll_event"] == 6.0 and logs["forget_nll_min"] == 2.0
     logs = {}
-    t = forget_ascent(nll, concept, BGDConfig(enabled=True, temperature=1.0), logs)
+    t = forget_ascent(nll, concept, BGDConfig(enabled=True, temperature=1.0, cap=None), logs)
     w_p = math.exp(-2) / (math.exp(-2) + math.exp(-6))
     assert logs["bgd_w_person"] == pytest.approx(w_p)        # the lagging (less forgotten) concept weighs more
     assert float(t.detach()) == pytest.approx(-(w_p * 2 + (1 - w_p) * 6))
@@ -347,18 +381,18 @@ def test_streams_are_deterministic_and_balanced():
 
 
 def test_guard_messages():
-    g = Guard(GuardConfig(forget_loss_target=5.0, max_forget_loss=20.0))
+    g = Guard(dataclasses.replace(GuardConfig.nan_only(), forget_loss_target=5.0, max_forget_loss=20.0))
     g.check_loss(torch.tensor(-3.0), {"forget_nll": 3.0, "forget_nll_min": 3.0}, 0)
     assert g.trip is None
     g.check_loss(torch.tensor(-5.5), {"forget_nll": 5.5, "forget_nll_min": 5.5}, 6)
     assert g.trip[0] == "target" and "step 7" in g.trip[1]
-    g = Guard(GuardConfig(max_forget_loss=20.0))
+    g = Guard(dataclasses.replace(GuardConfig.nan_only(), max_forget_loss=20.0))
     g.check_loss(torch.tensor(-25.0), {"forget_nll": 25.0}, 3)
     assert g.trip[0] == "blowup" and "max_forget_loss" in g.trip[1]
     with pytest.raises(TrainingDiverged, match="nothing was saved"):
-        Guard(GuardConfig()).check_loss(torch.tensor(float("nan")), {}, 0)
+        Guard(GuardConfig.nan_only()).check_loss(torch.tensor(float("nan")), {}, 0)
     with pytest.raises(TrainingDiverged):
-        Guard(GuardConfig()).check_grad_norm(float("inf"), 0)
+        Guard(GuardConfig.nan_only()).check_grad_norm(float("inf"), 0)
 
 
 # ----------------------------------------------------------------------------- encoder
@@ -389,8 +423,8 @@ def test_fast_encoder_matches_processor(request, arch_fixture, mini_data_dir):
     assert torch.allclose(mine["pixel_values"], ref["pixel_values"], atol=1e-5)
     # augmentation: deterministic per generator, changes the pixels, keeps shape and range
     raw = enc.raw_image(rows[0]["image_id"])
-    a1 = augment(raw, np.random.default_rng(1), AugmentConfig(enabled=True))
-    a2 = augment(raw, np.random.default_rng(1), AugmentConfig(enabled=True))
+    a1 = augment(raw, np.random.default_rng(1), AugmentConfig(enabled=True, shift_px=10, brightness=0.2, noise=0.03))
+    a2 = augment(raw, np.random.default_rng(1), AugmentConfig(enabled=True, shift_px=10, brightness=0.2, noise=0.03))
     assert torch.equal(a1, a2) and a1.shape == raw.shape and not torch.equal(a1, raw)
     assert float(a1.min()) >= 0 and float(a1.max()) <= 1
 

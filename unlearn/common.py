@@ -6,54 +6,12 @@ import json
 import os
 import shutil
 import sys
-from dataclasses import dataclass, fields
 from pathlib import Path
 
 from pebench_core import config as C
 from pebench_core.errors import UserError
 
-
-@dataclass(frozen=True)
-class TrainSettings:
-    """The ``train:`` block of an unlearning or fine-tune config (task_configs/unlearn/_base.yaml,
-    task_configs/finetune/tiny.yaml) as a checked object: every field comes from the YAML, none has
-    a default in code."""
-
-    max_steps: int                    # optimizer steps
-    batch_size: int                   # rows per device and step (unlearning: forget rows, plus as many retain rows)
-    grad_accum: int                   # micro-batches per optimizer step
-    lr: float                         # peak learning rate (AdamW)
-    betas: tuple[float, float]        # AdamW betas
-    weight_decay: float
-    warmup_steps: int
-    schedule: str                     # constant | linear | cosine | cosine_min
-    min_lr_ratio: float               # cosine_min only: the floor, as a share of lr
-    max_grad_norm: float              # 0: no clipping
-    bf16: bool
-    gradient_checkpointing: bool
-    logging_steps: int
-    save_steps: int                   # checkpoints for resume
-    save_total_limit: int
-    threads: int | None               # torch threads; None: torch's default
-    dataloader_workers: int           # > 0: batches built in that many worker processes
-    keep_checkpoints: bool            # keep the resume checkpoints once the run finished
-    progress: bool                    # progress bar
-
-    @classmethod
-    def from_cfg(cls, cfg: dict) -> "TrainSettings":
-        block = cfg.get("train")
-        missing = [f.name for f in fields(cls) if not isinstance(block, dict) or f.name not in block]
-        if missing:
-            raise UserError(f"config: train.{missing[0]} is not set (task_configs/unlearn/_base.yaml documents it)")
-        betas = block["betas"]
-        if not isinstance(betas, (list, tuple)) or len(betas) != 2:
-            raise UserError(f"config key train.betas: expected two numbers, got {betas!r}")
-        kind = {f.name: f.type for f in fields(cls)}
-        num = {k: (C.as_int if t.startswith("int") else C.as_float)(cfg, f"train.{k}")
-               for k, t in kind.items() if t in ("int", "int | None", "float")}
-        flags = {k: bool(block[k]) for k, t in kind.items() if t == "bool"}
-        return cls(**num, **flags, betas=(float(betas[0]), float(betas[1])), schedule=str(block["schedule"]))
-
+from .settings import TrainSettings
 
 
 # run-control keys that may differ between an interrupted run and its resumption

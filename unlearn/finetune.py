@@ -20,10 +20,12 @@ from pebench_core.errors import UserError
 
 from . import common, steps
 from .lora import LoraSettings, wrap_lora
+from .settings import AuxSettings, EvalSettings, FinetuneDataSettings, SpeedSettings
 from pebench_core import config as C
 from pebench_core import hashing
 from pebench_core.names import FINETUNE_META_FILE
 from pebench_data.dataset import SETTINGS, open_dataset
+from pebench_core.atomic import atomic_dir
 
 SPLITS = ("finetune_train", "goal_train")
 
@@ -40,9 +42,15 @@ def resolve_config(model_dir, config_file=None, overrides=()) -> dict:
     if config_file and Path(config_file).name in ("tiny.yaml", "lora.yaml", "full.yaml") and not Path(config_file).exists():
         config_file = C.config_path("finetune", Path(config_file).name)
     cfg = C.resolve(base, config_file, overrides)
-    mode = cfg.get("mode", "full")
+    mode = cfg.get("mode")
     if mode not in ("full", "lora"):
         raise UserError(f"config mode: 'full' or 'lora', got {mode!r}")
+    from .data import AugmentConfig
+
+    # every typed block builds (a missing, unknown or mistyped key is one line), before anything runs
+    for kind in (common.TrainSettings, SpeedSettings, FinetuneDataSettings, EvalSettings, AuxSettings, LoraSettings,
+                 AugmentConfig):
+        kind.from_cfg(cfg)
     return cfg
 
 
@@ -60,8 +68,9 @@ def finetune(model: str, data: str, split: str, out: str, seed: int = 0, setting
     ds_meta = open_dataset(data)   # validates the folder before anything heavy
     work, ckpt = steps.start(out_path, run, cfg, seed, resume, overwrite)
     # bf16 weights only under LoRA (frozen base); a full fine-tune keeps fp32 master weights (+ autocast)
-    model, processor, encoder = steps.load_model(model_dir, cfg, common.TrainSettings.from_cfg(cfg).bf16 and cfg.get("mode") == "lora")
-    if cfg.get("mode") == "lora":
+    model, processor, encoder = steps.load_model(model_dir, SpeedSettings.from_cfg(cfg), FinetuneDataSettings.from_cfg(cfg).fast_encoding,
+                                                 common.TrainSettings.from_cfg(cfg).bf16 and cfg["mode"] == "lora")
+    if cfg["mode"] == "lora":
         model = wrap_lora(model, LoraSettings.from_cfg(cfg))
     evals = _Evals(cfg, ds_meta, setting, split, encoder, seed)
     trainer, guard, curve = _trainer(cfg, model, ds_meta, setting, split, encoder, seed, work, evals)
@@ -71,9 +80,9 @@ def finetune(model: str, data: str, split: str, out: str, seed: int = 0, setting
     from .trainers.aux_heads import detach
 
     detach(trainer.model)
-    model = trainer.model.merge_and_unload() if cfg.get("mode") == "lora" else trainer.model
+    model = trainer.model.merge_and_unload() if cfg["mode"] == "lora" else trainer.model
     model.eval()
-    final = evals.final(model, curve, trainer.state.global_step) if C.get(cfg, "eval.final", True) else {}
+    final = evals.final(model, curve, trainer.state.global_step) if EvalSettings.from_cfg(cfg).final else {}
     meta = {
         "format": "pebench-finetune/1", "stage": "finetune" if split == "finetune_train" else "goal",
         "split": split, "setting": setting, "seed": seed,
@@ -109,8 +118,7 @@ class _Evals:
 
     def __init__(self, cfg, ds_meta, setting, split, encoder, seed):
         self.cfg, self.ds, self.setting, self.split, self.encoder, self.seed = cfg, ds_meta, setting, split, encoder, seed
-        self.batch_size = C.as_int(cfg, "eval.batch_size", 32)
-        self.max_new = C.as_int(cfg, "eval.max_new_tokens", 40)
+        self.settings = EvalSettings.from_cfg(cfg)
 
     def sets(self, max_rows):
         from .evaluate import heldout_rows, prompt_rows, split_rows
@@ -123,13 +131,13 @@ class _Evals:
     def score(self, model, prompts):
         from .evaluate import greedy_answers, score
 
-        return score(prompts, greedy_answers(model, self.encoder, prompts, self.batch_size, self.max_new))
+        return score(prompts, greedy_answers(model, self.encoder, prompts, self.settings.batch_size, self.settings.max_new_tokens))
 
     def final(self, model, curve, step: int) -> dict:
         t = time.time()
         if curve is not None:
             curve.run(model, step)     # last point of the curve (same prompt sample)
-        final = {name: self.score(model, prompts) for name, prompts in self.sets(C.as_int(self.cfg, "eval.final_rows", None)).items()}
+        final = {name: self.score(model, prompts) for name, prompts in self.sets(self.settings.final_rows).items()}
         print(f"final greedy scores ({time.time() - t:.0f}s): " + "; ".join(
             f"{n}: name {v['name_precision']:.1f}% event {v['event_accuracy']:.1f}% (n={v['n_person']}+{v['n_event']})"
             for n, v in final.items()), flush=True)
@@ -149,39 +157,39 @@ def _trainer(cfg, model, ds_meta, setting, split, encoder, seed, work, evals: _E
 
     from .trainers import CurveCallback, FinetuneTrainer, Guard, GuardConfig, aux_heads
 
-    concepts = set(C.get(cfg, "data.concepts", ["person", "event", "pope"]))
+    data = FinetuneDataSettings.from_cfg(cfg)
+    concepts = set(data.concepts)
     t0 = time.time()
     rows = load_rows(ds_meta.split(setting, split), encoder, keep=lambda r: r["concept"] in concepts)
     print(f"encoded {len(rows)} rows of {split} ({len({r.image_key for r in rows})} images) in {time.time() - t0:.1f}s",
           flush=True)
     train_ds = FinetuneDataset(rows, encoder, common.virtual_length(cfg), seed,
-                               AugmentConfig.from_cfg(cfg.get("augment")), repeat=C.get(cfg, "data.repeat", {}),
-                               targets=forget_targets(ds_meta), target_repeat=C.as_int(cfg, "data.target_repeat", 1) or 1)
-    weights = {k: C.as_float(cfg, f"aux.{k}", 0.0) or 0.0 for k in aux_heads.LABEL_KEYS}
+                               AugmentConfig.from_cfg(cfg), repeat=data.repeat,
+                               targets=forget_targets(ds_meta), target_repeat=data.target_repeat)
+    aux = AuxSettings.from_cfg(cfg)
+    weights = {k: getattr(aux, k) for k in aux_heads.LABEL_KEYS}
     # one class per person / event of the whole data set (Finetune and Goal models share the layout)
     classes = {"person": list(ds_meta.people["person_id"]), "event": list(ds_meta.events["event_id"])}
     aux_labels = {k: {x: i for i, x in enumerate(classes[k])} for k, w in weights.items() if w}
     with torch.random.fork_rng():          # the heads' init must not move the data/model random streams
         torch.manual_seed(seed)
         aux_heads.attach(model, {k: len(v) for k, v in classes.items()}, weights)
-    guard = Guard(GuardConfig(max_forget_loss=None, max_grad_norm=None, snapshot_max_params=0))   # NaN/inf check only
+    guard = Guard(GuardConfig.nan_only())
     callbacks = steps.callbacks(guard, work)
     curve = None
-    every = C.as_int(cfg, "eval.every_steps", 0) or 0
+    every = evals.settings.every_steps
     if every > 0:
-        curve = CurveCallback(evals.score, every, evals.sets(C.as_int(cfg, "eval.curve_rows", 160)), work / "curve.json")
+        curve = CurveCallback(evals.score, every, evals.sets(evals.settings.curve_rows), work / "curve.json")
         callbacks.append(curve)
     trainer = FinetuneTrainer(model=model, args=common.training_arguments(cfg, work, seed), train_dataset=train_ds,
                               data_collator=Collator(encoder, flat_key="main", aux_labels=aux_labels,
-                                                     positions=bool(C.get(cfg, "speed.precompute_positions", True))),
+                                                     positions=SpeedSettings.from_cfg(cfg).precompute_positions),
                               guard=guard,
                               callbacks=callbacks)
     return trainer, guard, curve
 
 
 def _save(model, processor, model_dir: Path, out: Path, meta: dict, overwrite: bool) -> None:
-    from pebench_core.atomic import atomic_dir
-
     from unlearn.models import to_vllm_layout
 
     with atomic_dir(out, overwrite=overwrite) as tmp:

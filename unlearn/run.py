@@ -23,6 +23,8 @@ from pebench_core.setting import Setting
 from pebench_data.dataset import SETTINGS, open_dataset
 
 from .lora import LoraSettings, lora_rank_check, wrap_lora
+from .settings import SpeedSettings, UnlearnDataSettings
+from pebench_core.atomic import atomic_dir
 
 FORGETS = FORGET_SIZES
 
@@ -39,15 +41,25 @@ def method_config_path(method: str) -> Path:
 
 
 def resolve_config(method: str, config_file=None, overrides=()) -> dict:
-    from .methods import canonical
+    from .methods import BGDConfig, canonical
 
     key, bgd = canonical(method)
     path = method_config_path(method)
     cfg = C.resolve(path, config_file, overrides)
     cfg.setdefault("method", {})["name"] = key
-    if bgd and not C.get(cfg, "bgd.enabled", False):
+    if bgd and not BGDConfig.from_cfg(cfg).enabled:
         raise UserError(f"method {method} means BGD on; drop the bgd.enabled=false override or use --method {key}")
+    _check_blocks(cfg)
     return cfg
+
+
+def _check_blocks(cfg: dict) -> None:
+    """Every typed block builds (a missing, unknown or mistyped key is one line), before anything runs."""
+    from . import data as D
+    from .trainers.guard import GuardConfig
+
+    for kind in (common.TrainSettings, SpeedSettings, UnlearnDataSettings, LoraSettings, D.AugmentConfig, GuardConfig):
+        kind.from_cfg(cfg)
 
 
 # --------------------------------------------------------------------------------------- run
@@ -69,7 +81,7 @@ def run_unlearning(method: str, target: str, forget: str, model: str, data: str,
     cfg = resolve_config(method, config_file, overrides)
     setting = str(Setting(target, forget))
     model_dir, out_path = steps.model_folder(model), Path(out)
-    meth = build_method(key, cfg.get("method", {}).get("params", {}), BGDConfig.from_cfg(cfg.get("bgd")))
+    meth = build_method(key, cfg.get("method", {}).get("params", {}), BGDConfig.from_cfg(cfg))
     lora = LoraSettings.from_cfg(cfg)
     lora_rank_check(lora.r)
     run = {"command": "run", "method": key, "bgd": meth.bgd.enabled, "target": target, "forget": forget,
@@ -80,7 +92,8 @@ def run_unlearning(method: str, target: str, forget: str, model: str, data: str,
     dsm = open_dataset(data)
     splits = _check_data(dsm, data, cfg, setting, target, meth)     # fail fast before anything heavy
     work, ckpt = steps.start(out_path, run, cfg, seed, resume, overwrite)
-    base, processor, encoder = steps.load_model(model_dir, cfg, common.TrainSettings.from_cfg(cfg).bf16)
+    base, processor, encoder = steps.load_model(model_dir, SpeedSettings.from_cfg(cfg), UnlearnDataSettings.from_cfg(cfg).fast_encoding,
+                                                common.TrainSettings.from_cfg(cfg).bf16)
     for p in base.parameters():
         p.requires_grad_(False)
     peft_model = wrap_lora(base, lora)
@@ -109,8 +122,8 @@ def run_unlearning(method: str, target: str, forget: str, model: str, data: str,
 
 def _check_data(dsm, data, cfg, setting: str, target: str, meth) -> tuple[str, str]:
     """(forget split, retain split) after checking there is something to forget."""
-    forget_split = C.get(cfg, "data.forget_split", "forget")
-    retain_split = C.get(cfg, "data.retain_split", "retain_train")
+    d = UnlearnDataSettings.from_cfg(cfg)
+    forget_split, retain_split = d.forget_split, d.retain_split
     concepts = _concepts(target)
     n_forget = sum(1 for c in dsm.qa(setting, forget_split)["concept"] if c in concepts)
     if n_forget == 0:
@@ -125,11 +138,12 @@ def _rows(dsm, data, cfg, setting, target, meth, encoder, seed):
     from . import data as D
     from .data import refusals, unseen
 
-    forget_split, retain_split = C.get(cfg, "data.forget_split", "forget"), C.get(cfg, "data.retain_split", "retain_train")
+    d = UnlearnDataSettings.from_cfg(cfg)
+    forget_split, retain_split = d.forget_split, d.retain_split
     concepts = _concepts(target)
     t0 = time.time()
     f_rows = D.load_rows(dsm.split(setting, forget_split), encoder, keep=lambda r: r["concept"] in concepts)
-    retain_concepts = C.get(cfg, "data.retain_concepts", None) or sorted(concepts)
+    retain_concepts = d.retain_concepts or sorted(concepts)
     r_rows = None
     if meth.needs_retain:
         # encoded on first use: a run reads a few thousand of a full-scale split's 201,600 rows
@@ -160,21 +174,19 @@ def _trainer(cfg, peft_model, meth, encoder, f_rows, r_rows, alt_rows, seed, wor
     from .trainers import Guard, GuardConfig, UnlearnTrainer
 
     train_ds = D.UnlearnDataset(f_rows, r_rows, alt_rows, encoder, common.virtual_length(cfg), seed,
-                                D.AugmentConfig.from_cfg(cfg.get("augment")), balanced=meth.bgd.enabled)
-    guard = Guard(GuardConfig.from_cfg(cfg.get("guard"), cfg.get("stop")))
+                                D.AugmentConfig.from_cfg(cfg), balanced=meth.bgd.enabled)
+    guard = Guard(GuardConfig.from_cfg(cfg))
     args = common.training_arguments(cfg, work, seed)
     if meth.bgd.enabled and args.per_device_train_batch_size % 2:
         raise UserError(f"BGD needs an even train.batch_size (half person, half event rows), got {args.per_device_train_batch_size}")
     trainer = UnlearnTrainer(model=peft_model, args=args, train_dataset=train_ds, guard=guard, method=meth,
                              data_collator=D.Collator(encoder, concept_ids=meth.needs_concept_ids,
-                                                      positions=bool(C.get(cfg, "speed.precompute_positions", True))),
+                                                      positions=SpeedSettings.from_cfg(cfg).precompute_positions),
                              callbacks=steps.callbacks(guard, work))
     return trainer, guard
 
 
 def _save_adapter(model, model_dir: Path, out: Path, meta: AdapterMeta, overwrite: bool) -> None:
-    from pebench_core.atomic import atomic_dir
-
     inner = model
     while hasattr(inner, "module") and not hasattr(inner, "save_pretrained"):
         inner = inner.module

@@ -11,6 +11,8 @@ from pebench_core import config as C
 from pebench_core.errors import UserError
 
 from . import common
+from .settings import SpeedSettings
+from pebench_core.seeding import seed_everything
 
 
 def model_folder(model: str | Path) -> Path:
@@ -29,7 +31,6 @@ def dry_run(run: dict, enabled: bool) -> bool:
 
 def start(out: Path, run: dict, cfg: dict, seed: int, resume: bool, overwrite: bool) -> tuple[Path, str | None]:
     """Work folder (checkpoints, resume), threads and seeds. Returns (work dir, checkpoint or None)."""
-    from pebench_core.seeding import seed_everything
 
     work, ckpt = common.prepare_work_dir(out, run, resume, overwrite)
     common.set_threads(cfg)
@@ -37,7 +38,7 @@ def start(out: Path, run: dict, cfg: dict, seed: int, resume: bool, overwrite: b
     return work, ckpt
 
 
-def load_model(model_dir: Path, cfg: dict, bf16: bool):
+def load_model(model_dir: Path, speed: SpeedSettings, fast_encoding: bool, bf16: bool):
     """(model, processor, encoder) with the training speed patches applied."""
     import torch
 
@@ -46,11 +47,11 @@ def load_model(model_dir: Path, cfg: dict, bf16: bool):
     from .data import Encoder
     from .trainers.speed import patch_qwen2_vl_vision_attention
 
-    if C.get(cfg, "speed.batched_vision_attention", True):
+    if speed.batched_vision_attention:
         patch_qwen2_vl_vision_attention()
     # on the CPU: the Trainer places it (on the GPU, or on the CPU under use_cpu)
     model, processor = load_model_and_processor(model_dir, dtype=torch.bfloat16 if bf16 else None, device="cpu")
-    return model, processor, Encoder(processor, fast=bool(C.get(cfg, "data.fast_encoding", True)))
+    return model, processor, Encoder(processor, fast=fast_encoding)
 
 
 def callbacks(guard, work: Path) -> list:

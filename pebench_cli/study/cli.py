@@ -9,6 +9,10 @@ from pathlib import Path
 
 from pebench_core.atomic import atomic_write_text
 from pebench_core.errors import UserError
+from pebench_cli.study import config as SC
+from pebench_cli.study import executors, plan
+from pebench_cli import pipeline as P
+from pebench_core import config as C
 
 CONFIG_COPY = "study.yaml"        # the resolved config, written first: marks the folder as a study's
 DEMO_CONFIG = "demo.yaml"         # `pebench demo` = `pebench study demo.yaml`
@@ -54,10 +58,6 @@ def _run_options(p, out_help: str) -> None:
 
 
 def _study(args) -> int:
-    from pebench_cli.study import config as SC
-    from pebench_cli.study import executors, plan
-    from pebench_cli import pipeline as P
-
     if args.executor not in executors.EXECUTORS:
         raise UserError(f"--executor {args.executor!r}: one of {', '.join(executors.EXECUTORS)}")
     overrides = list(args.overrides) + ([f"seed={args.seed}"] if args.seed is not None else [])
@@ -70,7 +70,6 @@ def _study(args) -> int:
         P.print_plan(stages)
         return 0
     root.mkdir(parents=True, exist_ok=True)
-    from pebench_core import config as C
 
     atomic_write_text(root / CONFIG_COPY, C.to_yaml(cfg.raw))
     if cfg.device == "cpu":

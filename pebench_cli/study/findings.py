@@ -34,6 +34,7 @@ from dataclasses import dataclass
 
 from pebench_tasks.metrics import registry as MR
 from pebench_tasks.scoring import intervals as I
+from pebench_tasks.scoring.summary import TOP
 
 SHOWS, AGAINST, UNCLEAR = "shows", "against", "unclear"
 HELD, NOT_HELD, UNDERPOWERED, INCONCLUSIVE = "held", "not held", "underpowered", "inconclusive"
@@ -127,8 +128,6 @@ def verdict(units: list[tuple[str, list[Test]]]) -> tuple[str, str, list[str]]:
 
 
 def _cmp(s, a, b, metric: str, k: float = 1.0) -> I.Paired | None:
-    from pebench_tasks.scoring.summary import TOP
-
     ca, cb = s.cell(a, metric), s.cell(b, metric)
     if ca.design is None or cb.design is None:
         return None

@@ -21,6 +21,7 @@ from . import findings as FD
 from .render import render_html, render_md
 from .results import Study, as_paths, event_kind_of, forgets, read_quality, read_summary
 from .tables import columns, interference, kendall_columns, quality_table, table1, table2
+from pebench_core.config import config_path
 
 PAPER_FILE = ("study", "paper_reference.yaml")
 
@@ -30,8 +31,6 @@ REPORT_FILES = ("report.md", "report.html")
 
 def _paper() -> dict:
     import yaml
-
-    from pebench_core.config import config_path
 
     return yaml.safe_load(config_path(*PAPER_FILE).read_text(encoding="utf-8"))
 

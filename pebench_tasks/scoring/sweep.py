@@ -36,6 +36,8 @@ from pebench_data import resolve as data_resolve
 from ..evaluation import EvalOptions, evaluate, newest_results_file, task_manager
 from . import adapters as A
 from . import engine as E
+from .served import ServedEngine
+from .summary import summary_row, write_summary
 
 WORK = ".work"          # generations of unfinished adapters (resume inside the generation pass)
 
@@ -68,6 +70,7 @@ class SweepSpec:
     seed: int = 0
     full_models: list[A.FullModel] = field(default_factory=list)
     served_url: str | None = None                # a running `vllm serve --enable-lora` instead of an engine here
+    setting: tuple[str, str] | None = None       # (mode, forget) of rows with no setting of their own; None: the environment's
 
 
 def results_file(folder: Path) -> Path | None:
@@ -107,8 +110,9 @@ def _row_name(adapter: A.Adapter | None, setting: tuple | None, n_groups: int) -
     return A.BASE_NAME if n_groups == 1 or setting is None else f"{A.BASE_NAME}-{'_'.join(setting)}"
 
 
-def _selected(setting: tuple | None):
-    return data_resolve.selected(*setting) if setting is not None else contextlib.nullcontext()
+def _selection(setting: tuple | None) -> data_resolve.Selection:
+    """What a group's tasks read: its (mode, forget), or the environment's choice (None)."""
+    return data_resolve.resolve() if setting is None else data_resolve.select(*setting)
 
 
 def _pending(spec: SweepSpec, groups, report: "SweepReport") -> list:
@@ -142,7 +146,6 @@ def run_sweep(spec: SweepSpec) -> SweepReport:
         t0 = time.perf_counter()
         served = [a for _, p in todo for _, a in p if a is not None]
         if spec.served_url:
-            from .served import ServedEngine
 
             engine = ServedEngine(spec.served_url, [a.name for a in served], spec.model)
         else:
@@ -156,18 +159,18 @@ def run_sweep(spec: SweepSpec) -> SweepReport:
             store = E.SweepStore(engine, [a.name if a else None for _, a in pending],
                                  {(a.name if a else None): work / name for name, a in pending},
                                  chunk_size=spec.chunk_size, chat_template=spec.chat_template)
+            sel = _selection(setting or spec.setting)
             try:
-                with _selected(setting):
-                    for name, a in pending:
-                        lm = VLLMLoRA.on_store(store, a, max_new_tokens=spec.max_new_tokens, chunk_size=spec.chunk_size)
-                        # recorded in the results (lmms-eval names its folder after model=), never parsed:
-                        # the backend is the object `lm`
-                        shown = f"model={spec.model}" + (f",lora={a.path}" if a else "")
-                        record = {"model": "vllm_lora", "model_args": shown, "adapter": name}
-                        problems = _evaluate_atomic(lm, spec.options, record, spec.output / name, tm)
-                        report.problems += [f"{name}: {p}" for p in problems]
-                        store.done(a.name if a else None)
-                        shutil.rmtree(work / name, ignore_errors=True)
+                for name, a in pending:
+                    lm = VLLMLoRA.on_store(store, a, max_new_tokens=spec.max_new_tokens, chunk_size=spec.chunk_size)
+                    # recorded in the results (lmms-eval names its folder after model=), never parsed:
+                    # the backend is the object `lm`
+                    shown = f"model={spec.model}" + (f",lora={a.path}" if a else "")
+                    record = {"model": "vllm_lora", "model_args": shown, "adapter": name}
+                    problems = _evaluate_atomic(lm, spec.options, record, spec.output / name, tm, sel)
+                    report.problems += [f"{name}: {p}" for p in problems]
+                    store.done(a.name if a else None)
+                    shutil.rmtree(work / name, ignore_errors=True)
             finally:
                 report.generation_seconds += store.seconds
                 report.generated += store.generated
@@ -182,20 +185,19 @@ def run_sweep(spec: SweepSpec) -> SweepReport:
         report.problems += [f"{m.name}: {p}" for p in _score_full_model(spec, m)]
 
     report.rows = collect_rows(spec.output, groups) + collect_model_rows(spec.output, spec.full_models)
-    from .summary import write_summary
 
     write_summary(spec.output, report.rows)
     report.total_seconds = time.perf_counter() - t_all
     return report
 
 
-def _evaluate_atomic(lm, opts: EvalOptions, record: dict, out: Path, tm) -> list[str]:
+def _evaluate_atomic(lm, opts: EvalOptions, record: dict, out: Path, tm, sel: data_resolve.Selection) -> list[str]:
     """One adapter's evaluation into a temporary sibling folder, renamed to ``out`` on success."""
     out.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(out)          # what a killed sweep left for this adapter
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-{os.getpid()}-", dir=out.parent))
     try:
-        problems = evaluate(lm, tmp, opts, model_args=record["model_args"], tm=tm, record=record, quiet=True)
+        problems = evaluate(lm, tmp, opts, model_args=record["model_args"], tm=tm, record=record, quiet=True, sel=sel)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -213,16 +215,15 @@ def _score_full_model(spec: SweepSpec, model: A.FullModel) -> list[str]:
     ``<output>/<model.name>``. Returns problems ([] on success)."""
     import multiprocessing as mp
 
-    setting = _model_setting(model)
     print(f"scoring full model {model.name} ({model.setting or 'sweep setting'}) in its own engine", file=sys.stderr, flush=True)
     spec.output.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(spec.output / model.name)
     tmp = Path(tempfile.mkdtemp(prefix=f".{model.name}.tmp-{os.getpid()}-", dir=spec.output))
     child = SweepSpec(model=str(model.path), adapters=[], output=tmp, options=spec.options, include_base=True,
                       llm_kwargs=spec.llm_kwargs, max_new_tokens=spec.max_new_tokens, chunk_size=spec.chunk_size,
-                      chat_template=spec.chat_template, seed=spec.seed)
+                      chat_template=spec.chat_template, seed=spec.seed, setting=_model_setting(model) or spec.setting)
     try:
-        proc = mp.get_context("spawn").Process(target=_full_model_child, args=(child, setting))
+        proc = mp.get_context("spawn").Process(target=_full_model_child, args=(child,))
         proc.start()
         proc.join()
         base = tmp / A.BASE_NAME
@@ -234,23 +235,18 @@ def _score_full_model(spec: SweepSpec, model: A.FullModel) -> list[str]:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _full_model_child(spec: SweepSpec, setting) -> None:
-    with _selected(setting):
-        report = run_sweep(spec)
+def _full_model_child(spec: SweepSpec) -> None:
+    report = run_sweep(spec)
     for p in report.problems:
         print(f"error: {p}", file=sys.stderr)
     sys.exit(1 if report.problems else 0)
 
 
 def collect_model_rows(output: Path, models: list[A.FullModel]) -> list[dict]:
-    from .summary import summary_row
-
     return [summary_row(m.name, m, f) for m in models if (f := results_file(output / m.name)) is not None]
 
 
 def collect_rows(output: Path, groups) -> list[dict]:
-    from .summary import summary_row
-
     rows = []
     for setting, members in groups:
         for a in members:

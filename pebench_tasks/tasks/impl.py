@@ -26,13 +26,28 @@ SPLIT_METRIC = {"forget": "efficacy", "generality": "generality", "retain": "ret
 # ----------------------------------------------------------------------------- docs and prompts
 def docs_fn(family: str, split: str) -> Callable:
     """``process_docs`` for one task: the YAML's dataset is a one-row stub; the real rows come from
-    the data folder chosen by the environment (``pebench_data.resolve``)."""
+    the data folder chosen by the environment (``pebench_data.resolve``; plain ``lmms-eval`` runs).
+    ``with_selection`` swaps it for one bound to a ``Selection`` object (our own runs)."""
 
     def process_docs(_stub):
         return data_resolve.task_rows(family, split)
 
     process_docs.__name__ = f"{family}_{split}_docs"
+    process_docs.pebench_rows = (family, split)
     return process_docs
+
+
+def _selected_rows(sel: data_resolve.Selection, family: str, split: str, _stub):
+    return data_resolve.task_rows(family, split, sel=sel)
+
+
+def with_selection(config: dict, sel: data_resolve.Selection) -> dict:
+    """A task config (lmms-eval's dict, ``!function`` resolved) whose ``process_docs`` reads the rows
+    of ``sel`` instead of the environment's; configs of other tasks come back as they are."""
+    rows = getattr(config.get("process_docs"), "pebench_rows", None)
+    if rows is None:
+        return config
+    return {**config, "process_docs": functools.partial(_selected_rows, sel, *rows)}
 
 
 def doc_to_visual(doc):

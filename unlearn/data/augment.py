@@ -13,19 +13,21 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from pebench_core.settings import from_block
+
 
 @dataclass(frozen=True)
 class AugmentConfig:
-    enabled: bool = False
-    shift_px: int = 10          # max shift in pixels, each axis
-    brightness: float = 0.2     # factor drawn from [1 - b, 1 + b]
-    noise: float = 0.03         # std of additive Gaussian noise (raw [0, 1] scale)
+    """The ``augment:`` block of an unlearning or fine-tune config (task_configs/unlearn/_base.yaml)."""
+
+    enabled: bool
+    shift_px: int               # max shift in pixels, each axis
+    brightness: float           # factor drawn from [1 - b, 1 + b]
+    noise: float                # std of additive Gaussian noise (raw [0, 1] scale)
 
     @classmethod
-    def from_cfg(cls, cfg: dict | None) -> "AugmentConfig":
-        cfg = dict(cfg or {})
-        return cls(enabled=bool(cfg.get("enabled", False)), shift_px=int(cfg.get("shift_px", 10)),
-                   brightness=float(cfg.get("brightness", 0.2)), noise=float(cfg.get("noise", 0.03)))
+    def from_cfg(cls, cfg: dict) -> "AugmentConfig":
+        return from_block(cls, cfg, "augment", "task_configs/unlearn/_base.yaml")
 
 
 def augment(raw: torch.Tensor, rng: np.random.Generator, cfg: AugmentConfig) -> torch.Tensor:

@@ -16,6 +16,7 @@ import torch
 
 from pebench_core.errors import UserError
 from pebench_core.names import IGNORE_INDEX
+from pebench_core.settings import from_block
 
 from ..data.datasets import model_inputs
 
@@ -115,16 +116,18 @@ class LossContext:
 class BGDConfig:
     """Balanced Gradient Difference plug-in (see docs/unlearn.md, "BGD")."""
 
-    enabled: bool = False
-    temperature: float = 1.0        # τ of the adaptive weights; 0 -> equal weights 1/2
-    cap: float | None = None        # per-concept forget-NLL cap γ: no ascent beyond it
+    enabled: bool
+    temperature: float              # τ of the adaptive weights; 0 -> equal weights 1/2
+    cap: float | None               # per-concept forget-NLL cap γ: no ascent beyond it
 
     @classmethod
-    def from_cfg(cls, cfg: dict | None) -> "BGDConfig":
-        cfg = dict(cfg or {})
-        cap = cfg.get("cap")
-        return cls(bool(cfg.get("enabled", False)), float(cfg.get("temperature", 1.0)),
-                   None if cap in (None, "null", "none") else float(cap))
+    def from_cfg(cls, cfg: dict) -> "BGDConfig":
+        """The ``bgd:`` block of an unlearning config (task_configs/unlearn/_base.yaml)."""
+        return from_block(cls, cfg, "bgd", "task_configs/unlearn/_base.yaml")
+
+
+# the plain ascent of GA/NPO/DPO and of every method with bgd.enabled false (temperature and cap unused)
+NO_BGD = BGDConfig(enabled=False, temperature=1.0, cap=None)
 
 
 CONCEPTS = {0: "person", 1: "event"}
@@ -190,7 +193,7 @@ class Method:
         if missing:
             raise UserError(f"method {self.name}: method.params.{missing[0]} is not set; it belongs in "
                             f"task_configs/unlearn/{self.name}.yaml (or pass +method.params.{missing[0]}=VALUE)")
-        self.bgd = bgd or BGDConfig()
+        self.bgd = bgd or NO_BGD
         if self.bgd.enabled and not self.supports_bgd:
             raise UserError(f"BGD is a plug-in for gd and kl only (got method {self.name}); set bgd.enabled=false")
 
@@ -213,7 +216,7 @@ class Method:
     def monitor_forget(self, ctx: LossContext, inputs: dict, logs: dict) -> None:
         f = inputs["forget"]
         nll_rows = seq_nll(ctx.logits(f), f["labels"])
-        forget_ascent(nll_rows, f["concept"], BGDConfig(), logs)
+        forget_ascent(nll_rows, f["concept"], NO_BGD, logs)
 
 
 REGISTRY: dict[str, type[Method]] = {}

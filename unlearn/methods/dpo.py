@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch.nn.functional as F
 
-from .base import BGDConfig, Method, forget_ascent, register, seq_logp, seq_nll
+from .base import NO_BGD, Method, forget_ascent, register, seq_logp, seq_nll
 
 
 @register
@@ -23,6 +23,6 @@ class DPO(Method):
         lose = seq_logp(lg_l, l["labels"]) - seq_logp(ctx.ref_logits(l), l["labels"])
         pref = -(2.0 / beta) * F.logsigmoid(beta * (win - lose)).mean()
         logs["dpo_loss"] = pref.detach()
-        forget_ascent(seq_nll(lg_l.detach(), l["labels"]), l["concept"], BGDConfig(), logs)  # monitoring only
+        forget_ascent(seq_nll(lg_l.detach(), l["labels"]), l["concept"], NO_BGD, logs)  # monitoring only
         loss = pref + self.hp("retain_weight") * self.retain_nll(ctx, inputs, logs)
         return loss, logs

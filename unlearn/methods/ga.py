@@ -1,7 +1,7 @@
 """GA — gradient ascent on the forget set.  L = -L_f,  L_f = mean_i nll(θ; x_i, q_i, y_i) over forget rows."""
 from __future__ import annotations
 
-from .base import BGDConfig, Method, forget_ascent, register, seq_nll
+from .base import NO_BGD, Method, forget_ascent, register, seq_nll
 
 
 @register
@@ -12,5 +12,5 @@ class GA(Method):
     def loss(self, ctx, inputs):
         logs: dict = {}
         f = inputs["forget"]
-        loss = forget_ascent(seq_nll(ctx.logits(f), f["labels"]), f["concept"], BGDConfig(), logs)
+        loss = forget_ascent(seq_nll(ctx.logits(f), f["labels"]), f["concept"], NO_BGD, logs)
         return loss, logs

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch.nn.functional as F
 
-from .base import BGDConfig, Method, forget_ascent, register, seq_logp, seq_nll
+from .base import NO_BGD, Method, forget_ascent, register, seq_logp, seq_nll
 
 
 @register
@@ -21,6 +21,6 @@ class NPO(Method):
         log_ratio = seq_logp(lg, f["labels"]) - seq_logp(ctx.ref_logits(f), f["labels"])
         npo = -(2.0 / beta) * F.logsigmoid(-beta * log_ratio).mean()
         logs["npo_loss"] = npo.detach()
-        forget_ascent(seq_nll(lg.detach(), f["labels"]), f["concept"], BGDConfig(), logs)  # monitoring only
+        forget_ascent(seq_nll(lg.detach(), f["labels"]), f["concept"], NO_BGD, logs)  # monitoring only
         loss = npo + self.hp("retain_weight") * self.retain_nll(ctx, inputs, logs)
         return loss, logs

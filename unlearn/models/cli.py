@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import time
 
-ARCHS = ("qwen2_vl", "llava")  # same as unlearn.models.tiny.ARCHS (kept here: no heavy import for --help)
+from .archs import ARCHS  # light: no torch or transformers for --help
 
 
 def register(subparsers) -> None:
@@ -19,7 +19,7 @@ def register(subparsers) -> None:
             "peft and vLLM (CPU). Same seed + data -> identical files."
         ),
     )
-    p.add_argument("--arch", required=True, choices=ARCHS)
+    p.add_argument("--arch", required=True, choices=list(ARCHS))
     p.add_argument("--data", required=True, metavar="DIR", help="PEBench data folder (docs/schema.md)")
     p.add_argument("--out", required=True, metavar="DIR", help="output model folder")
     p.add_argument("--config", metavar="YAML", help="sizes (default: task_configs/model/tiny_<arch>.yaml)")

@@ -15,7 +15,11 @@ from pebench_core.errors import UserError
 from pebench_core.names import DATA_META_FILE
 from pebench_data.dataset import open_dataset
 
-ARCHS = ("qwen2_vl", "llava")
+from .archs import ARCHS, TinyArch
+from pebench_core.atomic import atomic_dir
+from pebench_core.seeding import seed_everything
+from . import tokenizer as tk
+from .vllm_layout import to_vllm_layout
 
 # vLLM's CPU attention supports only these head sizes.
 VLLM_CPU_HEAD_DIMS = (32, 64, 80, 96, 112, 128, 160, 192, 224, 256, 512)
@@ -64,7 +68,7 @@ def _head_dim(cfg: dict, section: str, width_key: str, heads_key: str) -> int:
 
 
 def validate_config(cfg: dict) -> None:
-    arch = cfg["arch"]
+    arch = ARCHS[cfg["arch"]]
     t = "text"
     _head_dim(cfg, t, "hidden_size", "num_heads")
     for k in ("num_layers", "intermediate_size", "max_position_embeddings"):
@@ -72,18 +76,11 @@ def validate_config(cfg: dict) -> None:
     heads, kv = _int(cfg, t, "num_heads"), _int(cfg, t, "num_kv_heads")
     if heads % kv:
         raise UserError(f"model config text.num_heads={heads} is not a multiple of text.num_kv_heads={kv}")
-    if arch == "qwen2_vl":
-        _head_dim(cfg, "vision", "embed_dim", "num_heads")
-        for k in ("depth", "mlp_ratio", "patch_size", "spatial_merge_size", "temporal_patch_size"):
-            _int(cfg, "vision", k)
-    else:
-        _head_dim(cfg, "vision", "hidden_size", "num_heads")
-        for k in ("num_layers", "intermediate_size", "patch_size"):
-            _int(cfg, "vision", k)
-        fl = cfg["vision"]["feature_layer"]
-        n = cfg["vision"]["num_layers"]
-        if not isinstance(fl, int) or not (-n <= fl < n):
-            raise UserError(f"model config vision.feature_layer={fl!r}: must be an integer in [-{n}, {n - 1}]")
+    _head_dim(cfg, "vision", *arch.vision_width)
+    for k in arch.vision_ints:
+        _int(cfg, "vision", k)
+    for problem in arch.vision_checks(cfg):
+        raise UserError(problem)
     _int(cfg, "tokenizer", "vocab_size", 300)
     _int(cfg, "tokenizer", "min_frequency", 1)
     size = cfg["image"]["size"]
@@ -111,15 +108,8 @@ def read_data_texts(data_dir: str | os.PathLike) -> dict:
 
 
 # ------------------------------------------------------------------------------------------ build
-def _mrope_section(head_dim: int) -> list[int]:
-    # Qwen2-VL uses [16, 24, 24] for head_dim 128 (sum = head_dim / 2): scale it.
-    t = head_dim // 8
-    h = (head_dim // 2 - t) // 2
-    return [t, h, head_dim // 2 - t - h]
-
-
-def _make_hf_config(cfg: dict, vocab_size: int, ids: dict, image_size: int):
-    t, v, init = cfg["text"], cfg["vision"], cfg["init"]["initializer_range"]
+def _make_hf_config(arch: TinyArch, cfg: dict, vocab_size: int, ids: dict, image_size: int):
+    t, init = cfg["text"], cfg["init"]["initializer_range"]
     text_common = dict(
         vocab_size=vocab_size, hidden_size=t["hidden_size"], intermediate_size=t["intermediate_size"],
         num_hidden_layers=t["num_layers"], num_attention_heads=t["num_heads"], num_key_value_heads=t["num_kv_heads"],
@@ -127,71 +117,7 @@ def _make_hf_config(cfg: dict, vocab_size: int, ids: dict, image_size: int):
         initializer_range=init, bos_token_id=None, eos_token_id=ids["eos"], pad_token_id=ids["pad"],
         tie_word_embeddings=False,
     )
-    if cfg["arch"] == "qwen2_vl":
-        from transformers import Qwen2VLConfig
-
-        hd = t["hidden_size"] // t["num_heads"]
-        return Qwen2VLConfig(
-            text_config=dict(
-                **text_common,
-                rope_parameters={"rope_type": "default", "rope_theta": t["rope_theta"], "mrope_section": _mrope_section(hd)},
-                use_sliding_window=False, max_window_layers=t["num_layers"],
-            ),
-            vision_config=dict(
-                depth=v["depth"], embed_dim=v["embed_dim"], hidden_size=t["hidden_size"], num_heads=v["num_heads"],
-                mlp_ratio=v["mlp_ratio"], patch_size=v["patch_size"], spatial_merge_size=v["spatial_merge_size"],
-                temporal_patch_size=v["temporal_patch_size"], initializer_range=init,
-            ),
-            image_token_id=ids["image"], video_token_id=ids["video"],
-            vision_start_token_id=ids["vision_start"], vision_end_token_id=ids["vision_end"],
-            bos_token_id=None, eos_token_id=ids["eos"], pad_token_id=ids["pad"], tie_word_embeddings=False,
-        )
-    from transformers import CLIPVisionConfig, LlamaConfig, LlavaConfig
-
-    n_patches = (image_size // v["patch_size"]) ** 2
-    return LlavaConfig(
-        vision_config=CLIPVisionConfig(
-            hidden_size=v["hidden_size"], intermediate_size=v["intermediate_size"], num_hidden_layers=v["num_layers"],
-            num_attention_heads=v["num_heads"], image_size=image_size, patch_size=v["patch_size"],
-            projection_dim=v["hidden_size"], initializer_range=init,
-        ),
-        text_config=LlamaConfig(**text_common, rope_parameters={"rope_type": "default", "rope_theta": t["rope_theta"]}),
-        image_token_index=ids["image"], image_seq_length=n_patches, vision_feature_select_strategy="default",
-        vision_feature_layer=v["feature_layer"], projector_hidden_act="gelu", tie_word_embeddings=False,
-        pad_token_id=ids["pad"],
-    )
-
-
-def _make_processor(arch: str, cfg: dict, tokenizer, image_size: int):
-    from .tokenizer import chat_template
-
-    if arch == "qwen2_vl":
-        from transformers import Qwen2VLImageProcessor, Qwen2VLProcessor, Qwen2VLVideoProcessor
-
-        v = cfg["vision"]
-        unit = v["patch_size"] * v["spatial_merge_size"]
-        side = max(unit, round(image_size / unit) * unit)
-        pixels = side * side  # min = max: every image becomes side x side (same token count)
-        improc = Qwen2VLImageProcessor(
-            min_pixels=pixels, max_pixels=pixels, patch_size=v["patch_size"], merge_size=v["spatial_merge_size"],
-            temporal_patch_size=v["temporal_patch_size"],
-        )
-        vidproc = Qwen2VLVideoProcessor(
-            patch_size=v["patch_size"], merge_size=v["spatial_merge_size"], temporal_patch_size=v["temporal_patch_size"],
-        )
-        return Qwen2VLProcessor(image_processor=improc, tokenizer=tokenizer, video_processor=vidproc,
-                                chat_template=chat_template(arch))
-    from transformers import CLIPImageProcessor, LlavaProcessor
-
-    improc = CLIPImageProcessor(
-        size={"shortest_edge": image_size}, crop_size={"height": image_size, "width": image_size},
-        do_center_crop=True, do_resize=True, do_normalize=True, do_rescale=True, do_convert_rgb=True,
-    )
-    return LlavaProcessor(
-        image_processor=improc, tokenizer=tokenizer, patch_size=cfg["vision"]["patch_size"],
-        vision_feature_select_strategy="default", chat_template=chat_template(arch), image_token="<image>",
-        num_additional_image_tokens=1,
-    )
+    return arch.hf_config(cfg, text_common, ids, image_size)
 
 
 def _versions() -> dict:
@@ -237,6 +163,7 @@ def build_tiny_model(
     and save model, tokenizer, processor, generation config and ``model_card.json`` into ``out``
     (atomically). Returns ``out``."""
     cfg = resolve_config(arch, config, overrides)
+    spec = ARCHS[arch]
     out = Path(out)
     if out.exists() and not overwrite:
         raise UserError(f"{out}: output folder exists; pass --overwrite to replace it or choose another --out")
@@ -246,28 +173,20 @@ def build_tiny_model(
     import torch
     from transformers import GenerationConfig
 
-    from pebench_core.atomic import atomic_dir
-    from pebench_core.seeding import seed_everything
-
-    from . import tokenizer as tk
-    from .vllm_layout import to_vllm_layout
-
     seed_everything(seed)
-    tok, tok_info = tk.train_bpe(data["texts"], data["names"], arch, cfg["tokenizer"]["vocab_size"],
+    tok, tok_info = tk.train_bpe(data["texts"], data["names"], spec, cfg["tokenizer"]["vocab_size"],
                                  cfg["tokenizer"]["min_frequency"])
-    hf_tok = tk.wrap_tokenizer(tok, arch, cfg["text"]["max_position_embeddings"])
-    specials = tk.special_tokens(arch)
-    ids = {"pad": tok.token_to_id(tk.PAD), "eos": tok.token_to_id(tk.IM_END), "image": tok.token_to_id(tk.IMAGE_TOKEN[arch])}
-    if arch == "qwen2_vl":
-        ids.update(video=tok.token_to_id("<|video_pad|>"), vision_start=tok.token_to_id("<|vision_start|>"),
-                   vision_end=tok.token_to_id("<|vision_end|>"))
+    hf_tok = tk.wrap_tokenizer(tok, spec, cfg["text"]["max_position_embeddings"])
+    specials = tk.special_tokens(spec)
+    ids = {"pad": tok.token_to_id(tk.PAD), "eos": tok.token_to_id(tk.IM_END), "image": tok.token_to_id(spec.image_token),
+           **{k: tok.token_to_id(v) for k, v in spec.config_ids.items()}}
     vocab_size = tok.get_vocab_size(with_added_tokens=True)
-    hf_config = _make_hf_config(cfg, vocab_size, ids, image_size)
-    processor = _make_processor(arch, cfg, hf_tok, image_size)
+    hf_config = _make_hf_config(spec, cfg, vocab_size, ids, image_size)
+    processor = spec.processor(cfg, hf_tok, image_size)
 
-    from transformers import LlavaForConditionalGeneration, Qwen2VLForConditionalGeneration
+    import transformers
 
-    cls = Qwen2VLForConditionalGeneration if arch == "qwen2_vl" else LlavaForConditionalGeneration
+    cls = getattr(transformers, spec.hf_class)
     torch.manual_seed(seed)
     model = cls._from_config(hf_config, dtype=torch.float32)
     # A random model should never emit the template/multimodal placeholder tokens (feeding an image
@@ -284,12 +203,7 @@ def build_tiny_model(
     model.eval()
     params = count_params(model)
 
-    if arch == "qwen2_vl":
-        unit = cfg["vision"]["patch_size"] * cfg["vision"]["spatial_merge_size"]
-        side = max(unit, round(image_size / unit) * unit)
-        image_tokens = (side // unit) ** 2
-    else:
-        image_tokens = (image_size // cfg["vision"]["patch_size"]) ** 2
+    image_tokens = spec.image_tokens(cfg, image_size)
 
     card = {
         "format": "pebench-tiny-model/1",
@@ -301,7 +215,7 @@ def build_tiny_model(
         "image_tokens_per_image": image_tokens,
         "params": params,
         "dtype": "float32",
-        "tokenizer": {**tok_info, "eos_token": tk.IM_END, "pad_token": tk.PAD, "image_token": tk.IMAGE_TOKEN[arch],
+        "tokenizer": {**tok_info, "eos_token": tk.IM_END, "pad_token": tk.PAD, "image_token": spec.image_token,
                       "padding_side": "left"},
         "data": {"path": str(Path(data_dir).resolve()), "meta_sha256": data["meta_sha256"],
                  "scale": data["meta"].get("scale"), "source": data["meta"].get("source"),

@@ -17,18 +17,6 @@ IM_START = "<|im_start|>"
 IM_END = "<|im_end|>"  # end of a turn = eos
 COMMON_SPECIALS = [PAD, IM_START, IM_END]
 
-# Per arch: extra special tokens (ids follow the common ones, in this order) and the text the chat
-# template writes for one image (the processors expand the image token to N copies).
-ARCH_SPECIALS = {
-    "qwen2_vl": ["<|vision_start|>", "<|vision_end|>", "<|image_pad|>", "<|video_pad|>"],
-    "llava": ["<image>"],
-}
-IMAGE_TOKEN = {"qwen2_vl": "<|image_pad|>", "llava": "<image>"}
-IMAGE_PLACEHOLDER = {
-    "qwen2_vl": "<|vision_start|><|image_pad|><|vision_end|>",
-    "llava": "<image>\n",
-}
-
 # ChatML turns; content may be a string or an OpenAI-style list of parts ({"type": "image"} /
 # {"type": "image_url"} / {"type": "text", "text": ...}); vLLM's chat, lmms-eval's vllm backend and
 # the HF processors all pass one of these. No default system prompt (short sequences).
@@ -46,12 +34,13 @@ _CHAT_TEMPLATE = (
 )
 
 
-def chat_template(arch: str) -> str:
-    return _CHAT_TEMPLATE.replace("@@IMAGE@@", IMAGE_PLACEHOLDER[arch])
+def chat_template(arch) -> str:
+    """The ChatML template with ``arch``'s (a ``TinyArch``) image placeholder."""
+    return _CHAT_TEMPLATE.replace("@@IMAGE@@", arch.image_placeholder)
 
 
-def special_tokens(arch: str) -> list[str]:
-    return COMMON_SPECIALS + ARCH_SPECIALS[arch]
+def special_tokens(arch) -> list[str]:
+    return COMMON_SPECIALS + list(arch.specials)
 
 
 def _words_of(pre: pre_tokenizers.PreTokenizer, text: str) -> list[str]:
@@ -93,7 +82,7 @@ def _force_single_tokens(tok: Tokenizer, words: Sequence[str]) -> tuple[Tokenize
 def train_bpe(
     texts: Iterable[str],
     name_parts: Iterable[str],
-    arch: str,
+    arch,
     vocab_size: int = 800,
     min_frequency: int = 2,
 ) -> tuple[Tokenizer, dict]:
@@ -136,13 +125,11 @@ def train_bpe(
     return tok, info
 
 
-def wrap_tokenizer(tok: Tokenizer, arch: str, model_max_length: int):
+def wrap_tokenizer(tok: Tokenizer, arch, model_max_length: int):
     """``PreTrainedTokenizerFast`` with eos/pad, the chat template and left padding."""
     from transformers import PreTrainedTokenizerFast
 
-    extra = {"image_token": IMAGE_TOKEN[arch]}
-    if arch == "qwen2_vl":
-        extra.update(video_token="<|video_pad|>", vision_bos_token="<|vision_start|>", vision_eos_token="<|vision_end|>")
+    extra = {"image_token": arch.image_token, **arch.token_attrs}
     return PreTrainedTokenizerFast(
         tokenizer_object=tok,
         eos_token=IM_END,

@@ -25,6 +25,7 @@ import torch
 from transformers import TrainerCallback
 
 from pebench_core.errors import UserError
+from pebench_core.settings import from_block
 
 
 class TrainingDiverged(UserError):
@@ -35,28 +36,39 @@ class GuardTripped(UserError):
     """Blow-up with ``guard.on_blowup: error``."""
 
 
-@dataclass
+@dataclass(frozen=True)
 class GuardConfig:
-    forget_loss_target: float | None = None
-    max_forget_loss: float | None = 50.0
-    max_loss: float | None = None
-    max_grad_norm: float | None = 1.0e4
-    on_blowup: str = "stop"
-    snapshot_max_params: int = 50_000_000
+    """The ``guard:`` block of an unlearning config, plus ``stop.forget_loss_target``
+    (task_configs/unlearn/_base.yaml documents both)."""
+
+    max_forget_loss: float | None     # forget NLL above this = gradient-ascent blow-up
+    max_loss: float | None            # |total loss| bound
+    max_grad_norm: float | None       # pre-clip gradient norm bound
+    on_blowup: str                    # stop (save, with the reason) | error (save nothing)
+    snapshot_max_params: int          # trainable parameters kept in memory to save the last good step
+    forget_loss_target: float | None  # early stop when every forgotten concept's forget NLL reaches this
 
     @classmethod
-    def from_cfg(cls, guard: dict | None, stop: dict | None) -> "GuardConfig":
-        g, s = dict(guard or {}), dict(stop or {})
+    def from_cfg(cls, cfg: dict) -> "GuardConfig":
+        doc = "task_configs/unlearn/_base.yaml"
+        stop = from_block(StopSettings, cfg, "stop", doc)
+        out = from_block(cls, cfg, "guard", doc, forget_loss_target=stop.forget_loss_target)
+        if out.on_blowup not in ("stop", "error"):
+            raise UserError(f"guard.on_blowup: 'stop' or 'error', got {out.on_blowup!r}")
+        return out
 
-        def f(v):
-            return None if v in (None, "null", "none") else float(v)
+    @classmethod
+    def nan_only(cls) -> "GuardConfig":
+        """Only the NaN/inf check (fine-tuning: no forget loss to watch)."""
+        return cls(max_forget_loss=None, max_loss=None, max_grad_norm=None, on_blowup="stop", snapshot_max_params=0,
+                   forget_loss_target=None)
 
-        on = str(g.get("on_blowup", "stop"))
-        if on not in ("stop", "error"):
-            raise UserError(f"guard.on_blowup: 'stop' or 'error', got {on!r}")
-        return cls(forget_loss_target=f(s.get("forget_loss_target")), max_forget_loss=f(g.get("max_forget_loss", 50.0)),
-                   max_loss=f(g.get("max_loss")), max_grad_norm=f(g.get("max_grad_norm", 1.0e4)), on_blowup=on,
-                   snapshot_max_params=int(g.get("snapshot_max_params", 50_000_000)))
+
+@dataclass(frozen=True)
+class StopSettings:
+    """The ``stop:`` block of an unlearning config."""
+
+    forget_loss_target: float | None
 
 
 class Guard:
