@@ -20,13 +20,14 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pebench_core.atomic import atomic_write_json
 from pebench_core.errors import UserError
 from pebench_core.names import RESULTS_GLOB, SIDECAR_SUFFIX, RESULTS_SUFFIX
+from pebench_data import resolve as data_resolve
+
+from .metrics.judge import JudgeConfig
 from .tasks import TASKS_DIR
 from .tasks.impl import with_selection
-from pebench_core.atomic import atomic_write_json
-from pebench_data import resolve as data_resolve
-from .metrics.judge import JudgeConfig
 
 
 @dataclass(frozen=True)

@@ -117,7 +117,7 @@ class _Evals:
     and the final scores written to pebench_finetune.json."""
 
     def __init__(self, cfg, ds_meta, setting, split, encoder, seed):
-        self.cfg, self.ds, self.setting, self.split, self.encoder, self.seed = cfg, ds_meta, setting, split, encoder, seed
+        self.ds, self.setting, self.split, self.encoder, self.seed = ds_meta, setting, split, encoder, seed
         self.settings = EvalSettings.from_cfg(cfg)
 
     def sets(self, max_rows):
