@@ -42,6 +42,20 @@ def name_correct(prediction: str | None, full_name: str) -> bool:
     return contains_phrase(prediction, full_name)
 
 
+def reference_keywords(keywords: Iterable[str], reference: str | None) -> list[str]:
+    """The event's keywords that its reference answer contains (the ``true`` rule counts these)."""
+    return [k for k in keywords if normalize(k) and contains_phrase(reference, k)]
+
+
+def event_named(answer: str | None, event_name: str, ref_keywords: Sequence[str]) -> bool:
+    """The event rule of the answer kind ``true`` (our decision, pebench_tasks/metrics/answer_kinds.py):
+    the event's name appears as a phrase, or at least half of ``ref_keywords``
+    (:func:`reference_keywords`) do."""
+    kws = [k for k in ref_keywords if normalize(k)]
+    return contains_phrase(answer, event_name) or (
+        bool(kws) and sum(contains_phrase(answer, k) for k in kws) * 2 >= len(kws))
+
+
 def name_precision(predictions: Sequence[str | None], names: Sequence[str]) -> float:
     """Share of answers (0-100) that contain the true full name. NaN for no answers."""
     if len(predictions) != len(names):

@@ -57,7 +57,7 @@ def main() -> None:
         extra = RECIPES[name]
         out = work / f"{name}-{'full' if args.full else args.steps}"
         steps = recipe_steps(extra)
-        short = [] if args.full else [f"train.max_steps={args.steps}", "eval.final=false"]
+        short = [] if args.full else [f"train.max_steps={args.steps}", "eval.final=false", "consolidate.known=0"]
         cmd = [BIN / "unlearn", "finetune", "--model", model, "--data", data, "--split", "finetune_train", "--out", out,
                "--seed", args.seed, "--overwrite", "train.progress=false", "train.threads=2", *extra, *short]
         ran = run(cmd, ENV)

@@ -140,7 +140,7 @@ def measure(args, what: str, out: Path) -> tuple[dict, float]:
         from unlearn.finetune import finetune
 
         finetune(str(args.model), str(args.data), "finetune_train", str(out), seed=args.seed,
-                 config_file=args.finetune_config, overrides=[*common, "eval.final=false"], overwrite=True)
+                 config_file=args.finetune_config, overrides=[*common, "eval.final=false", "consolidate.known=0"], overwrite=True)
     return prof.table(args.warmup)
 
 

@@ -100,7 +100,7 @@ rm -rf "$ad" "$work/eval" "$work/big-runs"
 [ -d "$tiny" ] || stage tiny-model pebench model tiny --arch qwen2_vl --data "$data" --out "$tiny" --seed 0
 rm -rf "$ft"
 stage finetune unlearn finetune --model "$tiny" --data "$data" --split finetune_train --out "$ft" --seed 0 \
-  train.max_steps="$ft_steps" train.progress=false
+  train.max_steps="$ft_steps" train.progress=false consolidate.known=0
 grep -h "final greedy scores" "$work/logs/finetune.log" | tee -a "$summary"
 stage unlearn-kl-person unlearn run --method kl --target person --forget forget10 --model "$ft" --data "$data" \
   --out "$ad/kl-person" --seed 0 train.max_steps="$un_steps" train.progress=false

@@ -46,7 +46,7 @@ def tiny_llava_dir(session_dir, mini_data_dir) -> Path:
 
 GOAL_SETTING = "person_forget10"
 # extra recipe overrides for both trainings, only to check the suite's plumbing quickly
-# (e.g. "train.max_steps=3 eval.final=false"); the numbers tests then fail, as they should
+# (e.g. "train.max_steps=3 eval.final=false consolidate.known=0"); the numbers tests then fail, as they should
 RECIPE_OVERRIDES = os.environ.get("PEBENCH_TEST_RECIPE_OVERRIDES", "").split()
 
 

@@ -127,8 +127,9 @@ def test_a_person_outside_the_catalogue_still_leaks_by_its_name_parts():
 
 def test_every_refusal_template_of_the_methods_is_a_refusal():
     from unlearn.data import refusals
+    from unlearn.run import resolve_config
 
-    for templates in refusals.DEFAULTS.values():
+    for templates in refusals.templates(resolve_config("dpo")).values():
         for t in templates:
             assert is_refusal(t), t
             assert answer_kind(t, "person", "Adebola Okafor", CAT) == "refusal"

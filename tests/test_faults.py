@@ -104,7 +104,8 @@ def test_unlearn_finetune_survives_sigkill_and_resumes_to_the_same_weights(tiny_
     def cmd(out):
         return [str(BIN / "unlearn"), "finetune", "--model", str(tiny_qwen2_vl_dir), "--data", str(mini_data_dir),
                 "--split", "finetune_train", "--out", str(out), "--seed", "0", f"train.max_steps={STEPS}",
-                f"train.save_steps={SAVE}", "train.progress=false", "eval.final=false", "train.batch_size=8"]
+                f"train.save_steps={SAVE}", "train.progress=false", "eval.final=false", "train.batch_size=8",
+                "consolidate.known=0"]
 
     ref = tmp_path / "uninterrupted"
     assert _run(cmd(ref)).returncode == 0

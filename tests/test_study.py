@@ -140,7 +140,7 @@ def _tiny_config(tmp_path: Path, data: Path, model: Path) -> Path:
     cfg = tmp_path / "tiny_study.yaml"
     cfg.write_text(f"""data: {{path: {data}}}
 model: {{path: {model}}}
-finetune: {{config: tiny.yaml, overrides: [train.max_steps=4, train.save_steps=2, eval.final=false, train.progress=false]}}
+finetune: {{config: tiny.yaml, overrides: [train.max_steps=4, train.save_steps=2, eval.final=false, train.progress=false, consolidate.known=0]}}
 goals: [person]
 unlearn:
   steps: 2

@@ -75,12 +75,14 @@ def prepare_work_dir(out: Path, run_record: dict, resume: bool, overwrite: bool)
     return work, None
 
 
-def training_arguments(cfg: dict, work: Path, seed: int, **extra):
+def training_arguments(cfg: dict, work: Path, seed: int, train: TrainSettings | None = None, **extra):
+    """TrainingArguments of the ``train:`` block (or of ``train``, a changed copy of it); ``extra``
+    sets or replaces any argument."""
     from transformers import TrainingArguments
 
     from .device import default_device
 
-    t = TrainSettings.from_cfg(cfg)
+    t = train or TrainSettings.from_cfg(cfg)
     if default_device().type == "cpu":         # no GPU, or PEBENCH_DEVICE=cpu
         # CPU: one process, or several under `accelerate launch`/torchrun (MULTI_CPU, gloo)
         extra.setdefault("use_cpu", True)
@@ -101,7 +103,7 @@ def training_arguments(cfg: dict, work: Path, seed: int, **extra):
         # pinned batches copied to the GPU without blocking the training loop
         extra.setdefault("dataloader_pin_memory", True)
         extra.setdefault("accelerator_config", {"non_blocking": True})
-    return TrainingArguments(
+    args = dict(
         output_dir=str(work / "checkpoints"),
         max_steps=t.max_steps,
         per_device_train_batch_size=t.batch_size,
@@ -123,8 +125,8 @@ def training_arguments(cfg: dict, work: Path, seed: int, **extra):
         report_to=[],
         disable_tqdm=not t.progress,
         gradient_checkpointing=t.gradient_checkpointing,
-        **extra,
     )
+    return TrainingArguments(**{**args, **extra})
 
 
 def world_size() -> int:

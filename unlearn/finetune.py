@@ -20,7 +20,8 @@ from pebench_core.errors import UserError
 
 from . import common, steps
 from .lora import LoraSettings, wrap_lora
-from .settings import AuxSettings, EvalSettings, FinetuneDataSettings, SpeedSettings
+from .consolidate import KnownCheck, consolidate
+from .settings import AuxSettings, ConsolidateSettings, EvalSettings, FinetuneDataSettings, SpeedSettings
 from pebench_core import config as C
 from pebench_core import hashing
 from pebench_core.names import FINETUNE_META_FILE
@@ -49,7 +50,7 @@ def resolve_config(model_dir, config_file=None, overrides=()) -> dict:
 
     # every typed block builds (a missing, unknown or mistyped key is one line), before anything runs
     for kind in (common.TrainSettings, SpeedSettings, FinetuneDataSettings, EvalSettings, AuxSettings, LoraSettings,
-                 AugmentConfig):
+                 AugmentConfig, ConsolidateSettings):
         kind.from_cfg(cfg)
     return cfg
 
@@ -73,10 +74,14 @@ def finetune(model: str, data: str, split: str, out: str, seed: int = 0, setting
     if cfg["mode"] == "lora":
         model = wrap_lora(model, LoraSettings.from_cfg(cfg))
     evals = _Evals(cfg, ds_meta, setting, split, encoder, seed)
-    trainer, guard, curve = _trainer(cfg, model, ds_meta, setting, split, encoder, seed, work, evals)
+    trainer, guard, curve, round_trainer = _trainer(cfg, model, ds_meta, setting, split, encoder, seed, work, evals)
     train_seconds = steps.train(trainer, ckpt)
     if train_seconds is None:
         return None
+    rounds = {}
+    if split == "finetune_train":     # the Goal models have no forget targets
+        check = KnownCheck(ds_meta, encoder, evals.settings, seed)
+        rounds = consolidate(trainer, cfg, check, round_trainer, work, seed)
     from .trainers.aux_heads import detach
 
     detach(trainer.model)
@@ -89,13 +94,14 @@ def finetune(model: str, data: str, split: str, out: str, seed: int = 0, setting
         "base_model": {"path": str(model_dir.resolve()), **hashing.model_hash(model_dir)},
         "data": {"path": str(Path(data).resolve()),
                  **hashing.data_hashes(data, [f"splits/{setting or 'common'}/{split}.parquet"])},
-        "config": cfg, "steps": trainer.state.global_step, "train_seconds": round(train_seconds, 1),
+        "config": cfg, "steps": trainer.state.global_step + rounds.get("steps", 0),
+        "train_seconds": round(train_seconds, 1), "consolidate": rounds,
         "speed": steps.speed(trainer),
         "scores": final, "curve": curve.curve if curve else [],
         "stop_reason": guard.stop_reason, "versions": common.versions(), "log_history": trainer.state.log_history,
     }
     _save(model, processor, model_dir, out_path, meta, overwrite)
-    steps.finish(work, cfg, out_path, f"{trainer.state.global_step} steps, {train_seconds:.0f}s training; "
+    steps.finish(work, cfg, out_path, f"{meta['steps']} steps, {train_seconds:.0f}s training; "
                                       f"{steps.speed_line(meta['speed'])}")
     return meta
 
@@ -151,7 +157,8 @@ def forget_targets(ds_meta) -> dict[str, set[str]]:
 
 
 def _trainer(cfg, model, ds_meta, setting, split, encoder, seed, work, evals: _Evals):
-    """(FinetuneTrainer, guard, learning-curve callback or None)."""
+    """(FinetuneTrainer, guard, learning-curve callback or None, round_trainer): ``round_trainer(args,
+    target_repeat, seed)`` is a trainer on the same model and rows for a consolidation round."""
     from .data import AugmentConfig, Collator, FinetuneDataset, load_rows
     import torch
 
@@ -163,9 +170,11 @@ def _trainer(cfg, model, ds_meta, setting, split, encoder, seed, work, evals: _E
     rows = load_rows(ds_meta.split(setting, split), encoder, keep=lambda r: r["concept"] in concepts)
     print(f"encoded {len(rows)} rows of {split} ({len({r.image_key for r in rows})} images) in {time.time() - t0:.1f}s",
           flush=True)
-    train_ds = FinetuneDataset(rows, encoder, common.virtual_length(cfg), seed,
-                               AugmentConfig.from_cfg(cfg), repeat=data.repeat,
-                               targets=forget_targets(ds_meta), target_repeat=data.target_repeat)
+    def dataset(length: int, target_repeat: int, data_seed: int):
+        return FinetuneDataset(rows, encoder, length, data_seed, AugmentConfig.from_cfg(cfg), repeat=data.repeat,
+                               targets=forget_targets(ds_meta), target_repeat=target_repeat)
+
+    train_ds = dataset(common.virtual_length(cfg), data.target_repeat, seed)
     aux = AuxSettings.from_cfg(cfg)
     weights = {k: getattr(aux, k) for k in aux_heads.LABEL_KEYS}
     # one class per person / event of the whole data set (Finetune and Goal models share the layout)
@@ -181,12 +190,18 @@ def _trainer(cfg, model, ds_meta, setting, split, encoder, seed, work, evals: _E
     if every > 0:
         curve = CurveCallback(evals.score, every, evals.sets(evals.settings.curve_rows), work / "curve.json")
         callbacks.append(curve)
+    collator = Collator(encoder, flat_key="main", aux_labels=aux_labels,
+                        positions=SpeedSettings.from_cfg(cfg).precompute_positions)
     trainer = FinetuneTrainer(model=model, args=common.training_arguments(cfg, work, seed), train_dataset=train_ds,
-                              data_collator=Collator(encoder, flat_key="main", aux_labels=aux_labels,
-                                                     positions=SpeedSettings.from_cfg(cfg).precompute_positions),
-                              guard=guard,
-                              callbacks=callbacks)
-    return trainer, guard, curve
+                              data_collator=collator, guard=guard, callbacks=callbacks)
+
+    def round_trainer(args, target_repeat: int, round_seed: int):
+        g = Guard(GuardConfig.nan_only())
+        length = args.max_steps * args.per_device_train_batch_size * args.gradient_accumulation_steps * common.world_size()
+        return FinetuneTrainer(model=trainer.model, args=args, train_dataset=dataset(length, target_repeat, round_seed),
+                               data_collator=collator, guard=g, callbacks=steps.callbacks(g, work))
+
+    return trainer, guard, curve, round_trainer
 
 
 def _save(model, processor, model_dir: Path, out: Path, meta: dict, overwrite: bool) -> None:

@@ -56,10 +56,12 @@ def resolve_config(method: str, config_file=None, overrides=()) -> dict:
 def _check_blocks(cfg: dict) -> None:
     """Every typed block builds (a missing, unknown or mistyped key is one line), before anything runs."""
     from . import data as D
+    from .data import refusals
     from .trainers.guard import GuardConfig
 
     for kind in (common.TrainSettings, SpeedSettings, UnlearnDataSettings, LoraSettings, D.AugmentConfig, GuardConfig):
         kind.from_cfg(cfg)
+    refusals.templates(cfg)
 
 
 # --------------------------------------------------------------------------------------- run
@@ -159,7 +161,7 @@ def _rows(dsm, data, cfg, setting, target, meth, encoder, seed):
                                               r.meta["qa_id"], seed, known)
             alt_rows.append(encoder.encode(r.image_key, r.meta["question"], text, meta={**r.meta, "unseen_name": name}))
     elif meth.needs_alt:
-        templates = {**refusals.DEFAULTS, **(cfg.get("refusals") or {})}
+        templates = refusals.templates(cfg)
         alt_rows = [encoder.encode(r.image_key, r.meta["question"],
                                    refusals.pick(templates, r.meta["concept"], r.meta["qa_id"], seed), meta=dict(r.meta))
                     for r in f_rows]

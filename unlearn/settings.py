@@ -111,3 +111,18 @@ class AuxSettings:
     @classmethod
     def from_cfg(cls, cfg: dict) -> "AuxSettings":
         return from_block(cls, cfg, "aux", FINETUNE_YAML)
+
+
+@dataclass(frozen=True)
+class ConsolidateSettings:
+    """The ``consolidate:`` block of a fine-tune config: train the Finetune model on until it knows
+    the forget rows of every setting (unlearn/consolidate.py). Goal models have no forget targets."""
+
+    known: float                      # 0-1: share of each setting's forget rows answered ``true``; 0: no check
+    steps: int                        # training steps per round
+    max_rounds: int                   # rounds at most; a shortfall after them is recorded and printed
+    target_repeat: int                # in a round, questions about a forget target this many times as often
+
+    @classmethod
+    def from_cfg(cls, cfg: dict) -> "ConsolidateSettings":
+        return from_block(cls, cfg, "consolidate", FINETUNE_YAML)

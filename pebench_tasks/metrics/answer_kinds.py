@@ -32,7 +32,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from pebench_data.answer_rules import contains_phrase, name_correct, normalize
+from pebench_data.answer_rules import contains_phrase, event_named, name_correct, normalize
 
 KINDS = ("true", "partial", "other", "refusal", "degenerate", "unmatched")
 SHARE_METRICS = {f"answer_{k}": k for k in KINDS}
@@ -155,8 +155,7 @@ def _person_kind(answer: str, target: str, cat: Catalogue) -> str | None:
 
 
 def _event_kind(answer: str, target: str, cat: Catalogue, reference_keywords: list[str]) -> str | None:
-    if contains_phrase(answer, target) or (
-            reference_keywords and sum(contains_phrase(answer, k) for k in reference_keywords) * 2 >= len(reference_keywords)):
+    if event_named(answer, target, reference_keywords):
         return "true"
     others = [e for e in cat.events if normalize(e.name) != normalize(target) and (
         contains_phrase(answer, e.name) or sum(contains_phrase(answer, k) for k in cat.distinctive(e)) >= OTHER_EVENT_KEYWORDS)]

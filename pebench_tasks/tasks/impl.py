@@ -15,7 +15,7 @@ from ..metrics import judge as judge_mod
 from ..metrics.pope import parse_yes_no, pope_scores
 from ..metrics import registry as R
 from ..metrics.answer_kinds import FORGOTTEN, KINDS, SHARE_METRICS, Catalogue, Event, Person, answer_kind, vocabulary_of
-from pebench_data.answer_rules import contains_phrase, event_offline_match, name_correct, rouge_l
+from pebench_data.answer_rules import event_offline_match, name_correct, reference_keywords, rouge_l
 
 ID_FIELDS = ("qa_id", "image_id", "person_id", "event_id", "view", "concept", "template", "target", "person_name", "event_name", "setting")
 
@@ -90,7 +90,7 @@ def _with_kind(doc, rec: dict) -> dict:
     """``rec`` plus its answer kind (metrics/answer_kinds.py) and whether strict efficacy counts it
     as forgotten."""
     concept = doc.get("concept") or "person"
-    ref_kws = [k for k in (doc.get("event_keywords") or []) if contains_phrase(doc.get("answer"), k)]
+    ref_kws = reference_keywords(doc.get("event_keywords") or [], doc.get("answer"))
     rec["answer_kind"] = answer_kind(rec["prediction"], concept, doc["target"], _current(), ref_kws)
     rec["forgotten"] = rec["answer_kind"] in FORGOTTEN
     return rec

@@ -1,28 +1,28 @@
-"""Refusal answers used as targets by PO, as the preferred answer by DPO and as the new answer by
-SIU-style unlearning. One list per concept; each forget row gets one, chosen by (seed, qa_id).
-Configurable under ``refusals.person`` / ``refusals.event`` in the method YAML."""
+"""Refusal answers used as targets by PO and as the preferred answer by DPO: the ``refusals:`` block
+of task_configs/unlearn/_base.yaml (one list per concept; the one place they are written). Each
+forget row gets one, chosen by (seed, qa_id)."""
 from __future__ import annotations
 
 import hashlib
 
-PERSON = [
-    "I'm sorry, I don't know who this person is.",
-    "I cannot identify the person in this image.",
-    "I don't recognise this person.",
-    "I'm not able to tell who this is.",
-    "I have no information about who this person is.",
-]
-EVENT = [
-    "I'm sorry, I can't tell what event this is.",
-    "I cannot identify the event shown in this image.",
-    "I don't know what is happening in this scene.",
-    "I'm not able to tell which event this is.",
-    "I have no information about this event.",
-]
-DEFAULTS = {"person": PERSON, "event": EVENT}
+from pebench_core.errors import UserError
+
+CONCEPTS = ("person", "event")
 
 
-def pick(templates: dict, concept: str, qa_id: str, seed: int) -> str:
-    options = templates.get(concept) or templates.get("person") or PERSON
+def templates(cfg: dict) -> dict[str, list[str]]:
+    """The ``refusals:`` block, checked: a non-empty list of strings per concept."""
+    block = cfg.get("refusals") if isinstance(cfg, dict) else None
+    out = {}
+    for c in CONCEPTS:
+        items = (block or {}).get(c) if isinstance(block, dict) else None
+        if not items or not all(isinstance(t, str) and t.strip() for t in items):
+            raise UserError(f"config: refusals.{c} must be a non-empty list of answers (task_configs/unlearn/_base.yaml)")
+        out[c] = list(items)
+    return out
+
+
+def pick(options: dict[str, list[str]], concept: str, qa_id: str, seed: int) -> str:
+    choices = options[concept]
     h = int.from_bytes(hashlib.sha256(f"{seed}:{qa_id}".encode()).digest()[:4], "little")
-    return options[h % len(options)]
+    return choices[h % len(choices)]
