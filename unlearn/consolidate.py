@@ -48,8 +48,9 @@ class KnownCheck:
         return {s: sum(known[r["qa_id"]] for r in rows) / len(rows) for s, rows in self.rows_of.items() if rows}
 
 
-def consolidate(trainer, cfg: dict, check: KnownCheck, make_trainer, work, seed: int) -> dict:
+def consolidate(trainer, cfg: dict, make_check, make_trainer, work, seed: int) -> dict:
     """Rounds of training until every setting knows ``known`` of its forget rows (see the module).
+    ``make_check()`` builds the :class:`KnownCheck` (only when the check is on);
     ``make_trainer(args, target_repeat, seed)`` builds a trainer on the same model and rows.
     Returns the record for pebench_finetune.json."""
     s = ConsolidateSettings.from_cfg(cfg)
@@ -57,6 +58,7 @@ def consolidate(trainer, cfg: dict, check: KnownCheck, make_trainer, work, seed:
     if s.known <= 0:
         return record
     t0 = time.time()
+    check = make_check()
     main = TrainSettings.from_cfg(cfg)
     # the main schedule's last learning rate, constant: the rounds continue where it ended
     lr = main.lr * (main.min_lr_ratio if main.schedule == "cosine_min" else 1.0)

@@ -20,7 +20,6 @@ from pebench_core.errors import UserError
 
 from . import common, steps
 from .lora import LoraSettings, wrap_lora
-from .consolidate import KnownCheck, consolidate
 from .settings import AuxSettings, ConsolidateSettings, EvalSettings, FinetuneDataSettings, SpeedSettings
 from pebench_core import config as C
 from pebench_core import hashing
@@ -80,8 +79,10 @@ def finetune(model: str, data: str, split: str, out: str, seed: int = 0, setting
         return None
     rounds = {}
     if split == "finetune_train":     # the Goal models have no forget targets
-        check = KnownCheck(ds_meta, encoder, evals.settings, seed)
-        rounds = consolidate(trainer, cfg, check, round_trainer, work, seed)
+        from .consolidate import KnownCheck, consolidate     # torch-heavy (greedy decoding): not for --dry-run
+
+        rounds = consolidate(trainer, cfg, lambda: KnownCheck(ds_meta, encoder, evals.settings, seed), round_trainer,
+                             work, seed)
     from .trainers.aux_heads import detach
 
     detach(trainer.model)
