@@ -53,6 +53,10 @@ def register(subparsers) -> None:
                         "and/or sweep folders (every sub-folder with adapter_config.json); results per adapter in "
                         "OUTPUT/<adapter>/, table in OUTPUT/summary.{csv,md}; adapters with results are skipped (resume)")
     p.add_argument("--include-base", action="store_true", help="with --adapters: also score the base model (row 'base')")
+    p.add_argument("--every-task", action="store_true",
+                   help="with --adapters/--full-models: score every row on every task of --tasks (default: a person "
+                        "or event adapter or Goal model only on the tasks whose columns its row shows, those of its "
+                        "target and POPE; the base row and target both on all)")
     p.add_argument("--full-models", metavar="DIRS",
                    help="complete models to score beside the adapters, each in its own engine (comma-separated folders), "
                         "e.g. the Goal models of `unlearn finetune --split goal_train`: each on its own setting; row = folder name")
@@ -222,7 +226,7 @@ def sweep_spec(args, output: Path, opts):
         max_new_tokens=_int_arg(margs, "max_new_tokens"), chunk_size=_int_arg(margs, "chunk_size") or 4096,
         chat_template=chat_template, max_lora_rank=_int_arg(margs, "max_lora_rank"), max_loras=_int_arg(margs, "max_loras"),
         seed=opts.seeds[0], llm_kwargs={k: _typed(v) for k, v in margs.items() if k != "seed"}, full_models=models,
-        served_url=args.served_url,
+        served_url=args.served_url, every_task=args.every_task,
     )
 
 

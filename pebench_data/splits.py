@@ -16,9 +16,12 @@ Pure functions (no I/O). Decisions (the paper does not publish them):
 - Holdout entities (meta.json ``holdout_ids``, TOFU's holdout set) are in no training split and no
   split above; ``holdout`` asks about them (their images, the setting's concept(s), eval template):
   the non-members of the MIA (metrics/forget_quality.py).
-- ``scope_control``: both concepts on the retain-eval pairs' training views (eval template, at most
-  ``retain_eval_max`` rows per concept): the scope task's question on clean images, so that damage to
-  the other concept in the SAME image can be told from damage everywhere.
+- ``scope_control``: for each ``scope`` row, one row of the retain-eval pairs' training views (eval
+  template) asking the same question about the same entity (the same event for an event question,
+  the same person for a person question) on a clean image: a seeded order per entity, no row twice,
+  none where no clean row is left. Beside ``scope`` it tells damage to the other concept in the SAME
+  image from damage everywhere, on the same events and persons (since schema 4; schema 3 took up to
+  ``retain_eval_max`` clean rows of any entity, 4.5x the scope rows on mini).
 - ``common/pope``: ``pope_eval_max // 2`` seeded held-out-view images that are clean in EVERY setting
   (no forget-target person or event of any setting, no holdout entity; all such images if fewer), one
   yes and one no question each (template chosen like the eval template among the yes / the no rows).
@@ -97,6 +100,7 @@ def compute_splits(qa: dict[str, list], forget_ids: dict[str, dict[str, list[str
     concept = np.asarray(qa["concept"], dtype=object)
     is_p, is_e, is_pope = concept == "person", concept == "event", concept == "pope"
     ev = eval_templates(qa, seed)
+    entity = np.where(is_p, 2 * person, 2 * event + 1)      # what a row asks about: its person or its event
 
     def idx(m):
         return np.flatnonzero(m).tolist()
@@ -126,13 +130,23 @@ def compute_splits(qa: dict[str, list], forget_ids: dict[str, dict[str, list[str
         out[(setting, "retain_train")] = idx(train & clean & ~eval_pair)
         other_q = (is_e & in_fp & ~in_fe) | (is_p & in_fe & ~in_fp)
         out[(setting, "scope")] = idx(train & other_q & ev)
-        out[(setting, "scope_control")] = sorted(
-            r for ci, q in enumerate((is_p, is_e))
-            for r in _cap(np.flatnonzero(train & eval_pair & q & ev), retain_eval_max, [seed, 23, si, ci]))
+        out[(setting, "scope_control")] = _matched(out[(setting, "scope")], np.flatnonzero(train & eval_pair & ev & ~is_pope),
+                                                   entity, [seed, 23, si])
         hold_q = (is_p & hold_p & bool(f["person"])) | (is_e & hold_e & bool(f["event"]))
         out[(setting, "holdout")] = idx(~heldout & hold_q & ev)
         out[(setting, "goal_train")] = idx(train & clean)
     return out
+
+
+def _matched(rows: list[int], pool: np.ndarray, entity: np.ndarray, rng_seed: list[int]) -> list[int]:
+    """For each of ``rows``, one row of ``pool`` asking about the same entity: each entity's pool rows
+    in one seeded order, taken in turn (no row twice); a row whose entity has none left gets none."""
+    rng = np.random.default_rng(rng_seed)
+    by_entity: dict[int, list[int]] = {}
+    for r in pool.tolist():
+        by_entity.setdefault(int(entity[r]), []).append(r)
+    queues = {e: [rs[i] for i in rng.permutation(len(rs))] for e, rs in sorted(by_entity.items())}
+    return sorted(queues[e].pop() for r in rows if queues.get(e := int(entity[r])))
 
 
 def _cap(rows: np.ndarray, n: int, rng_seed: list[int]) -> list[int]:

@@ -33,7 +33,7 @@ from pebench_core.errors import UserError
 from pebench_core.names import DATA_META_FILE
 from . import splits as S
 
-SCHEMA_VERSION = 3   # 3: holdout entities, holdout and scope_control splits, POPE on clean images; 2: retain_train
+SCHEMA_VERSION = 4   # 4: scope_control matched to the scope rows' entities; 3: holdout entities, holdout and scope_control splits, POPE on clean images; 2: retain_train
 
 PEOPLE_COLUMNS = ["person_id", "name", "first_name", "last_name", "gender", "age", "occupation_category",
                   "occupation", "city", "region", "appearance"]

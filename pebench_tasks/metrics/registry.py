@@ -92,6 +92,18 @@ def column(name: str) -> Column:
     return BY_NAME[name]
 
 
+def concepts(target: str | None) -> set[str]:
+    """The concepts a row of forget ``target`` shows (Table 1's layout): a person adapter's row the person
+    columns, an event adapter's the event columns (numbers measured on forget targets it never saw are
+    not its scores), a joint adapter and the base rows both; POPE (world knowledge) always."""
+    return {"person", "event", "pope"} if target in (None, "both") else {target, "pope"}
+
+
+def tasks(target: str | None = None) -> set[str]:
+    """The lmms-eval tasks of the columns a row of ``target`` shows (None: every task of the registry)."""
+    return {c.task for c in COLUMNS if c.concept in concepts(target)}
+
+
 def scored() -> list[Column]:
     """The columns with a value per adapter in summary.csv, answer kinds last."""
     return [c for c in COLUMNS if c.group not in (KIND, KNOWN)] + kinds()

@@ -64,6 +64,7 @@ class Request:
     key: str                 # stable across processes: task, split, doc id, prompt, sampling params
     chat: Any                # lmms-eval ChatMessages (None: generated already); each engine renders it
     params: dict             # vllm.SamplingParams keyword arguments
+    task: str = ""           # the lmms-eval task it belongs to (SweepStore.wants)
 
 
 def pil_messages(chat) -> list[dict]:
@@ -194,8 +195,9 @@ class SweepStore:
     """Generations of every adapter of a sweep, filled by one batched pass per request set."""
 
     def __init__(self, engine: LoRAEngine, pending: list[str | None], work_dirs: dict, chunk_size: int = 4096,
-                 chat_template=None):
+                 chat_template=None, wants: dict | None = None):
         self.engine = engine
+        self.wants = dict(wants or {})                    # adapter -> the tasks it is scored on (None / absent: all)
         self.pending = list(pending)                      # adapters (None = base) still to score
         self.work_dirs = work_dirs                        # adapter name (or base) -> folder for generations.jsonl
         self.chunk_size = int(chunk_size)
@@ -204,9 +206,13 @@ class SweepStore:
         self.generated = 0                                # prompts generated in this process (for benchmarks)
         self.seconds = 0.0
 
-    def has(self, key: str) -> bool:
-        """Every pending adapter has its output for ``key`` (the prompt need not be built)."""
-        return all(key in self.outputs[a] for a in self.pending)
+    def _wanted(self, adapter: str | None, task: str) -> bool:
+        tasks = self.wants.get(adapter)
+        return tasks is None or task in tasks
+
+    def has(self, key: str, task: str = "") -> bool:
+        """Every pending adapter scored on ``task`` has its output for ``key`` (the prompt need not be built)."""
+        return all(key in self.outputs[a] for a in self.pending if self._wanted(a, task))
 
     def _file(self, adapter: str | None) -> Path:
         return Path(self.work_dirs[adapter]) / "generations.jsonl"
@@ -243,7 +249,8 @@ class SweepStore:
             self.pending.append(adapter)
             self.outputs.setdefault(adapter, self._load(adapter))
         todo_adapters = list(self.pending)
-        missing = [(a, r) for r in requests for a in todo_adapters if r.key not in self.outputs[a]]
+        missing = [(a, r) for r in requests for a in todo_adapters
+                   if r.key not in self.outputs[a] and (a == adapter or self._wanted(a, r.task))]
         if missing:
             bar = tqdm(total=len(missing), desc=f"vLLM generation ({len(todo_adapters)} model(s))", unit="prompt")
             for i in range(0, len(missing), self.chunk_size):

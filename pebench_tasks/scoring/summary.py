@@ -107,10 +107,8 @@ def bootstrap_ci(samples: list[dict], metric: str) -> tuple[float, float] | None
 
 
 def own_columns(target: str | None) -> set[str]:
-    """Table 1 layout: a person adapter's row shows the person columns, an event adapter's the event
-    columns (numbers measured on forget targets it never saw are not its scores), a joint adapter and
-    the base/Goal rows both; POPE (world knowledge) always."""
-    keep = {"person", "event", "pope"} if target in (None, "both") else {target, "pope"}
+    """The columns a row of ``target`` shows (registry.concepts: Table 1's layout)."""
+    keep = R.concepts(target)
     return {m for m, _ in COLUMNS if R.column(m).concept in keep}
 
 

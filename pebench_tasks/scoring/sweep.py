@@ -17,10 +17,16 @@
 The forget setting an adapter is scored on comes from its ``pebench_unlearn.json`` (target and
 forget size, e.g. ``both_forget20``) unless ``PEBENCH_SETTING``/``PEBENCH_FORGET`` are set;
 adapters are scored in groups of the same setting.
+
+An adapter (or Goal model) of ONE target is scored only on the requested tasks whose columns its row
+shows (``registry.concepts``: a person adapter's row has no event column); the base row and joint
+adapters on every requested task. Our decision (2026-12-07): those answers were generated and then
+dropped by the summary, 37 % of the demo's prompts. ``every_task`` scores everything on every row.
 """
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import shutil
 import sys
@@ -34,6 +40,7 @@ from pebench_core.atomic import remove_stale_temporaries
 
 from pebench_data import resolve as data_resolve
 from ..evaluation import EvalOptions, evaluate, newest_results_file, task_manager
+from ..metrics import registry as R
 from . import adapters as A
 from . import engine as E
 from .served import ServedEngine
@@ -71,6 +78,8 @@ class SweepSpec:
     full_models: list[A.FullModel] = field(default_factory=list)
     served_url: str | None = None                # a running `vllm serve --enable-lora` instead of an engine here
     setting: tuple[str, str] | None = None       # (mode, forget) of rows with no setting of their own; None: the environment's
+    base_target: str | None = None               # the base row's forget target (a Goal model's); None: it shows every concept
+    every_task: bool = False                     # every requested task on every row (default: the tasks its row shows)
 
 
 def results_file(folder: Path) -> Path | None:
@@ -108,6 +117,38 @@ def _row_name(adapter: A.Adapter | None, setting: tuple | None, n_groups: int) -
     if adapter is not None:
         return adapter.name
     return A.BASE_NAME if n_groups == 1 or setting is None else f"{A.BASE_NAME}-{'_'.join(setting)}"
+
+
+def scored_tasks(requested: str, target: str | None, tm) -> tuple[str, set[str] | None]:
+    """The tasks of ``requested`` (comma-separated names) a row of forget ``target`` is scored on, and
+    their leaf tasks (None: all of ``requested``): PEBench tasks with a column the row shows
+    (``registry.tasks``) and every task that is not PEBench's. A group all of whose tasks stay is kept
+    by name (its group row in the results), else its kept tasks are listed. Nothing kept: all."""
+    keep, ours = R.tasks(target), R.tasks()
+    leaves: set[str] = set()
+
+    def walk(name: str) -> list[str]:
+        entry = tm.task_index.get(name, {})
+        if entry.get("type") == "group":
+            children = tm._get_config(name).get("task") or []
+            if all(isinstance(c, str) for c in children):
+                kept = [k for c in children for k in walk(c)]
+                return [name] if kept == list(children) else kept
+        elif name in keep or name not in ours:
+            leaves.add(name)
+            return [name]
+        return []
+
+    kept = ",".join(dict.fromkeys(k for n in requested.split(",") for k in walk(n.strip())))
+    if kept in ("", requested) or not leaves:
+        return requested, None
+    return kept, leaves
+
+
+def _target(spec: SweepSpec, adapter: A.Adapter | None) -> str | None:
+    """The forget target that limits a row's tasks (None: every task)."""
+    t = spec.base_target if adapter is None else (adapter.meta.target if adapter.meta is not None else None)
+    return None if spec.every_task or t not in ("person", "event") else t
 
 
 def _selection(setting: tuple | None) -> data_resolve.Selection:
@@ -156,18 +197,21 @@ def run_sweep(spec: SweepSpec) -> SweepReport:
         tm = task_manager(spec.options.verbosity, "vllm_lora")
         work = spec.output / WORK
         for setting, pending in todo:
+            tasks = {name: scored_tasks(spec.options.tasks, _target(spec, a), tm) for name, a in pending}
             store = E.SweepStore(engine, [a.name if a else None for _, a in pending],
                                  {(a.name if a else None): work / name for name, a in pending},
-                                 chunk_size=spec.chunk_size, chat_template=spec.chat_template)
+                                 chunk_size=spec.chunk_size, chat_template=spec.chat_template,
+                                 wants={(a.name if a else None): tasks[name][1] for name, a in pending})
             sel = _selection(setting or spec.setting)
             try:
                 for name, a in pending:
+                    opts = dataclasses.replace(spec.options, tasks=tasks[name][0])
                     lm = VLLMLoRA.on_store(store, a, max_new_tokens=spec.max_new_tokens, chunk_size=spec.chunk_size)
                     # recorded in the results (lmms-eval names its folder after model=), never parsed:
                     # the backend is the object `lm`
                     shown = f"model={spec.model}" + (f",lora={a.path}" if a else "")
                     record = {"model": "vllm_lora", "model_args": shown, "adapter": name}
-                    problems = _evaluate_atomic(lm, spec.options, record, spec.output / name, tm, sel)
+                    problems = _evaluate_atomic(lm, opts, record, spec.output / name, tm, sel)
                     report.problems += [f"{name}: {p}" for p in problems]
                     store.done(a.name if a else None)
                     shutil.rmtree(work / name, ignore_errors=True)
@@ -221,7 +265,8 @@ def _score_full_model(spec: SweepSpec, model: A.FullModel) -> list[str]:
     tmp = Path(tempfile.mkdtemp(prefix=f".{model.name}.tmp-{os.getpid()}-", dir=spec.output))
     child = SweepSpec(model=str(model.path), adapters=[], output=tmp, options=spec.options, include_base=True,
                       llm_kwargs=spec.llm_kwargs, max_new_tokens=spec.max_new_tokens, chunk_size=spec.chunk_size,
-                      chat_template=spec.chat_template, seed=spec.seed, setting=_model_setting(model) or spec.setting)
+                      chat_template=spec.chat_template, seed=spec.seed, setting=_model_setting(model) or spec.setting,
+                      base_target=model.meta.target or None, every_task=spec.every_task)
     try:
         proc = mp.get_context("spawn").Process(target=_full_model_child, args=(child,))
         proc.start()

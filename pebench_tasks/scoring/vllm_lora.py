@@ -112,9 +112,9 @@ class VLLMLoRA(lmms):
         ctx, doc_to_messages, gen_kwargs, doc_id, task, split = instance.arguments
         params = self.sampling_params(gen_kwargs)
         key = E.request_key(task, split, doc_id, ctx, params)
-        if self._store is not None and self._store.has(key):
-            return E.Request(key, None, params)    # generated already: skip building the prompt
-        return E.Request(key, ChatMessages(messages=doc_to_messages(self.task_dict[task][split][doc_id])), params)
+        if self._store is not None and self._store.has(key, task):
+            return E.Request(key, None, params, task)    # generated already: skip building the prompt
+        return E.Request(key, ChatMessages(messages=doc_to_messages(self.task_dict[task][split][doc_id])), params, task)
 
     def generate_until(self, requests) -> list[str]:
         from tqdm import tqdm
