@@ -133,8 +133,9 @@ def world_size() -> int:
     return int(os.environ.get("WORLD_SIZE", "1"))
 
 
-def virtual_length(cfg: dict) -> int:
-    t = TrainSettings.from_cfg(cfg)
+def virtual_length(cfg: dict, train: TrainSettings | None = None) -> int:
+    """Rows a schedule draws: steps x batch x accumulation x processes (``train``: other settings than cfg's)."""
+    t = train or TrainSettings.from_cfg(cfg)
     return t.max_steps * t.batch_size * t.grad_accum * world_size()
 
 

@@ -51,7 +51,7 @@ class KnownCheck:
 def consolidate(trainer, cfg: dict, make_check, make_trainer, work, seed: int) -> dict:
     """Rounds of training until every setting knows ``known`` of its forget rows (see the module).
     ``make_check()`` builds the :class:`KnownCheck` (only when the check is on);
-    ``make_trainer(args, target_repeat, seed)`` builds a trainer on the same model and rows.
+    ``make_trainer(train, args, target_repeat, seed)`` builds a trainer on the same model and rows.
     Returns the record for pebench_finetune.json."""
     s = ConsolidateSettings.from_cfg(cfg)
     record = {"settings": dataclasses.asdict(s), "rounds": [], "steps": 0, "seconds": 0.0}
@@ -76,7 +76,7 @@ def consolidate(trainer, cfg: dict, make_check, make_trainer, work, seed: int) -
         print(f"consolidate round {r + 1}/{s.max_rounds}: {', '.join(sorted(short))} under "
               f"{100 * s.known:.0f}%: {s.steps} steps with forget targets {s.target_repeat}x", flush=True)
         args = common.training_arguments(cfg, work / f"consolidate-{r + 1}", seed + r + 1, train=train, save_strategy="no")
-        steps.train(make_trainer(args, s.target_repeat, seed + r + 1), None)
+        steps.train(make_trainer(train, args, s.target_repeat, seed + r + 1), None)
         record["steps"] += s.steps
     record["seconds"] = round(time.time() - t0, 1)
     record["met"] = not short

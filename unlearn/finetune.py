@@ -158,8 +158,8 @@ def forget_targets(ds_meta) -> dict[str, set[str]]:
 
 
 def _trainer(cfg, model, ds_meta, setting, split, encoder, seed, work, evals: _Evals):
-    """(FinetuneTrainer, guard, learning-curve callback or None, round_trainer): ``round_trainer(args,
-    target_repeat, seed)`` is a trainer on the same model and rows for a consolidation round."""
+    """(FinetuneTrainer, guard, learning-curve callback or None, round_trainer): ``round_trainer(train,
+    args, target_repeat, seed)`` is a trainer on the same model and rows for a consolidation round."""
     from .data import AugmentConfig, Collator, FinetuneDataset, load_rows
     import torch
 
@@ -196,10 +196,10 @@ def _trainer(cfg, model, ds_meta, setting, split, encoder, seed, work, evals: _E
     trainer = FinetuneTrainer(model=model, args=common.training_arguments(cfg, work, seed), train_dataset=train_ds,
                               data_collator=collator, guard=guard, callbacks=callbacks)
 
-    def round_trainer(args, target_repeat: int, round_seed: int):
+    def round_trainer(train, args, target_repeat: int, round_seed: int):
         g = Guard(GuardConfig.nan_only())
-        length = args.max_steps * args.per_device_train_batch_size * args.gradient_accumulation_steps * common.world_size()
-        return FinetuneTrainer(model=trainer.model, args=args, train_dataset=dataset(length, target_repeat, round_seed),
+        ds = dataset(common.virtual_length(cfg, train), target_repeat, round_seed)
+        return FinetuneTrainer(model=trainer.model, args=args, train_dataset=ds,
                                data_collator=collator, guard=g, callbacks=steps.callbacks(g, work))
 
     return trainer, guard, curve, round_trainer
