@@ -8,7 +8,6 @@ import shutil
 import sys
 from pathlib import Path
 
-from pebench_core import config as C
 from pebench_core.errors import UserError
 
 from .settings import TrainSettings
