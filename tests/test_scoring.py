@@ -278,7 +278,8 @@ def test_vllm_lora_generations_equal_transformers_peft(swept, sweep, finetuned, 
     base, proc = load_model_and_processor(finetuned)
     model = PeftModel.from_pretrained(base, str(sweep / "npo-person")).eval()
     compared = 0
-    for family, split in (("person", "forget"), ("person", "retain"), ("event", "forget")):
+    # a person adapter's tasks (sweep.scored_tasks); person_scope asks which EVENT a forget person's image shows
+    for family, split in (("person", "forget"), ("person", "retain"), ("person", "scope")):
         rows = data_resolve.task_rows(family, split).select(range(LIMIT))
         batch = build_inputs(proc, [r["image"].convert("RGB") for r in rows], [r["question"] for r in rows])
         with torch.no_grad():
