@@ -14,6 +14,10 @@ from conftest import BIN
 
 STEPS, SAVE = 6, 2
 KILL_POINTS = (1, 3, 5)     # step 1: no checkpoint yet; 3: checkpoint-2 exists; 5: checkpoint-4 exists
+# float noise between two runs of one command: under CPU contention two runs' FIRST step losses
+# differed in the 7th digit and the weights after 6 steps by up to 3.7e-6 (2026-12-07, CI beside
+# other tests); one step's update is ~lr = 1e-3, so a repeated or skipped batch is far above this
+ATOL = 1e-5
 
 
 def _cmd(model, data, out):
@@ -47,7 +51,7 @@ def test_unlearn_run_survives_sigkill_and_resumes_to_the_same_weights(tiny_qwen2
         got = load_file(str(out / "adapter_model.safetensors"))
         assert got.keys() == want.keys()
         for name in want:                                           # same seed: the same run, killed or not
-            assert torch.allclose(got[name], want[name], atol=1e-6), (k, name)
+            assert torch.allclose(got[name], want[name], atol=ATOL), (k, name)
         assert AdapterMeta.read_optional(out).steps == STEPS
     left = sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("."))
     assert left == [], left                                         # no .work / .tmp- folder left behind
@@ -121,7 +125,7 @@ def test_unlearn_finetune_survives_sigkill_and_resumes_to_the_same_weights(tiny_
         got = load_file(str(out / "model.safetensors"))
         assert got.keys() == want.keys()
         for name in want:
-            assert torch.allclose(got[name], want[name], atol=1e-6), (k, name)
+            assert torch.allclose(got[name], want[name], atol=ATOL), (k, name)
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
 
 
