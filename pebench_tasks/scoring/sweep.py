@@ -37,6 +37,7 @@ from pathlib import Path
 
 
 from pebench_core.atomic import remove_stale_temporaries
+from pebench_core.names import CONCEPTS
 
 from pebench_data import resolve as data_resolve
 from ..evaluation import EvalOptions, evaluate, newest_results_file, task_manager
@@ -148,7 +149,7 @@ def scored_tasks(requested: str, target: str | None, tm) -> tuple[str, set[str] 
 def _target(spec: SweepSpec, adapter: A.Adapter | None) -> str | None:
     """The forget target that limits a row's tasks (None: every task)."""
     t = spec.base_target if adapter is None else (adapter.meta.target if adapter.meta is not None else None)
-    return None if spec.every_task or t not in ("person", "event") else t
+    return None if spec.every_task or t not in CONCEPTS else t
 
 
 def _selection(setting: tuple | None) -> data_resolve.Selection:
