@@ -9,21 +9,31 @@ import signal
 import subprocess
 
 import pytest
-import torch
 from conftest import BIN
 
 STEPS, SAVE = 6, 2
 KILL_POINTS = (1, 3, 5)     # step 1: no checkpoint yet; 3: checkpoint-2 exists; 5: checkpoint-4 exists
-# float noise between two runs of one command: under CPU contention two runs' FIRST step losses
-# differed in the 7th digit and the weights after 6 steps by up to 3.7e-6 (2026-12-07, CI beside
-# other tests); one step's update is ~lr = 1e-3, so a repeated or skipped batch is far above this
-ATOL = 1e-5
+# A resumed run must land on the uninterrupted run's weights up to float noise, far closer than one
+# training step: the yardstick is a run of STEPS-1 steps (one step short: every LoRA tensor moved
+# by >= 2.7e-3, global relative change 6.5e-2, measured 2026-12-07). Noise is not 0 everywhere:
+# in CI two runs of one command differed by 3.7e-6 and later by > 1e-5 (max abs), never here.
+NOISE_VS_ONE_STEP = 0.02
 
 
-def _cmd(model, data, out):
+def _assert_same_run(got: dict, want: dict, short: dict, tag) -> None:
+    """``got`` equals ``want`` up to float noise: ||got - want|| <= 2 % of ||want - short||
+    (global Frobenius norms over all tensors); the message gives the numbers."""
+    assert got.keys() == want.keys() == short.keys(), tag
+    off = sum(float((got[k].double() - want[k].double()).pow(2).sum()) for k in want) ** 0.5
+    step = sum(float((want[k].double() - short[k].double()).pow(2).sum()) for k in want) ** 0.5
+    worst = max(float((got[k] - want[k]).abs().max()) for k in want)
+    assert step > 0 and off <= NOISE_VS_ONE_STEP * step, (tag, f"off {off:.3g} (max abs {worst:.3g}) vs one step {step:.3g}")
+
+
+def _cmd(model, data, out, steps=STEPS):
     return [str(BIN / "unlearn"), "run", "--method", "gd", "--target", "person", "--forget", "forget10",
             "--model", str(model), "--data", str(data), "--out", str(out), "--seed", "0",
-            f"train.max_steps={STEPS}", f"train.save_steps={SAVE}", "train.progress=false", "train.lr=3e-3"]
+            f"train.max_steps={steps}", f"train.save_steps={SAVE}", "train.progress=false", "train.lr=3e-3"]
 
 
 def _run(cmd, **env):
@@ -39,6 +49,8 @@ def test_unlearn_run_survives_sigkill_and_resumes_to_the_same_weights(tiny_qwen2
     ref = tmp_path / "uninterrupted"
     assert _run(_cmd(tiny_qwen2_vl_dir, mini_data_dir, ref)).returncode == 0
     want = load_file(str(ref / "adapter_model.safetensors"))
+    assert _run(_cmd(tiny_qwen2_vl_dir, mini_data_dir, tmp_path / "one-step-short", STEPS - 1)).returncode == 0
+    short = load_file(str(tmp_path / "one-step-short" / "adapter_model.safetensors"))
     for k in KILL_POINTS:
         out = tmp_path / f"killed-at-{k}"
         killed = _run(_cmd(tiny_qwen2_vl_dir, mini_data_dir, out), PEBENCH_TEST_KILL_AT=str(k))
@@ -48,10 +60,7 @@ def test_unlearn_run_survives_sigkill_and_resumes_to_the_same_weights(tiny_qwen2
         again = _run(_cmd(tiny_qwen2_vl_dir, mini_data_dir, out))
         assert again.returncode == 0, again.stderr[-3000:]
         assert ("resuming from" in again.stdout) == (k >= SAVE), (k, again.stdout[-1000:])
-        got = load_file(str(out / "adapter_model.safetensors"))
-        assert got.keys() == want.keys()
-        for name in want:                                           # same seed: the same run, killed or not
-            assert torch.allclose(got[name], want[name], atol=ATOL), (k, name)
+        _assert_same_run(load_file(str(out / "adapter_model.safetensors")), want, short, k)  # same seed: the same run
         assert AdapterMeta.read_optional(out).steps == STEPS
     left = sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("."))
     assert left == [], left                                         # no .work / .tmp- folder left behind
@@ -105,9 +114,9 @@ def test_unlearn_finetune_survives_sigkill_and_resumes_to_the_same_weights(tiny_
     weights of an uninterrupted run, and a killed run's folder is never taken for a model."""
     from safetensors.torch import load_file
 
-    def cmd(out):
+    def cmd(out, steps=STEPS):
         return [str(BIN / "unlearn"), "finetune", "--model", str(tiny_qwen2_vl_dir), "--data", str(mini_data_dir),
-                "--split", "finetune_train", "--out", str(out), "--seed", "0", f"train.max_steps={STEPS}",
+                "--split", "finetune_train", "--out", str(out), "--seed", "0", f"train.max_steps={steps}",
                 f"train.save_steps={SAVE}", "train.progress=false", "eval.final=false", "train.batch_size=8",
                 "consolidate.known=0"]
 
@@ -115,6 +124,8 @@ def test_unlearn_finetune_survives_sigkill_and_resumes_to_the_same_weights(tiny_
     assert _run(cmd(ref)).returncode == 0
     want = load_file(str(ref / "model.safetensors"))
     assert not any("aux" in k for k in want)                        # training-only heads are not saved
+    assert _run(cmd(tmp_path / "one-step-short", STEPS - 1)).returncode == 0
+    short = load_file(str(tmp_path / "one-step-short" / "model.safetensors"))
     for k in KILL_POINTS:
         out = tmp_path / f"killed-at-{k}"
         killed = _run(cmd(out), PEBENCH_TEST_KILL_AT=str(k))
@@ -122,10 +133,7 @@ def test_unlearn_finetune_survives_sigkill_and_resumes_to_the_same_weights(tiny_
         assert not out.exists()
         again = _run(cmd(out))
         assert again.returncode == 0, again.stderr[-3000:]
-        got = load_file(str(out / "model.safetensors"))
-        assert got.keys() == want.keys()
-        for name in want:
-            assert torch.allclose(got[name], want[name], atol=ATOL), (k, name)
+        _assert_same_run(load_file(str(out / "model.safetensors")), want, short, k)
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
 
 
