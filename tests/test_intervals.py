@@ -135,3 +135,26 @@ def test_scope_drop_beyond_its_control_drop():
     assert local.value == pytest.approx(-0.4, abs=0.03) and local.ci[1] < 0 and local.p < 0.05
     everywhere = I.drop_difference(design(0.4), ft_scope, design(0.4, targets=("w", "x", "y", "z")), ft_ctl)
     assert abs(everywhere.value) < 0.03 and everywhere.ci[0] < 0 < everywhere.ci[1]
+
+
+def test_scope_and_control_drops_of_one_adapter_share_their_seed_draws():
+    """The same adapters answer the scope and the control rows, so a seed that collapses everywhere
+    moves both drops: the difference resamples seeds once for both (2026-12-07 code drew them
+    independently and reported that seed variance as if it were in the difference)."""
+    rng = np.random.default_rng(7)
+    shift = {0: -0.25, 1: 0.0, 2: 0.25}                 # a strong seed effect, the same on both row sets
+
+    def design(mean, seeds=(0, 1, 2), targets=("a", "b", "c", "d")):
+        return I.Design.of((s, t, f"{t}{k}", float(np.clip(mean + shift.get(s, 0.0) * (len(seeds) > 1) + rng.normal(0, 0.02), 0, 1)))
+                           for s in seeds for t in targets for k in range(12))
+
+    ctl = ("w", "x", "y", "z")
+    ft_scope, ft_ctl = design(0.7, seeds=(0,)), design(0.7, seeds=(0,), targets=ctl)
+    everywhere = I.drop_difference(design(0.4), ft_scope, design(0.4, targets=ctl), ft_ctl)
+    assert everywhere.paired and abs(everywhere.value) < 0.02
+    assert everywhere.ci[1] - everywhere.ci[0] < 0.05, everywhere.ci     # drawn per side (2026-12-07 code): 0.67 wide
+    local = I.drop_difference(design(0.4), ft_scope, design(0.65, targets=ctl), ft_ctl)
+    assert local.value == pytest.approx(-0.25, abs=0.02) and local.ci[1] < 0 and local.p < 0.01   # was p 0.22
+    # different models on the two sides (no common seed ids): drawn independently, as before
+    other = I.drop_difference(design(0.4), ft_scope, design(0.4, seeds=(5, 6, 7), targets=ctl), ft_ctl)
+    assert not other.paired

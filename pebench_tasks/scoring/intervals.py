@@ -113,12 +113,14 @@ def _seed_stats(arrays: list[np.ndarray], pick: np.ndarray, rng: np.random.Gener
     return sums.sum(axis=1) / sizes.sum(axis=1)
 
 
-def resample(design: Design, n: int = N_RESAMPLES, seed: int = CI_SEED) -> np.ndarray:
-    """``n`` nested-bootstrap replicates of the cell's statistic (see the module doc)."""
+def resample(design: Design, n: int = N_RESAMPLES, seed: int = CI_SEED, seed_pick: np.ndarray | None = None) -> np.ndarray:
+    """``n`` nested-bootstrap replicates of the cell's statistic (see the module doc). ``seed_pick``
+    ((n, seeds) indices into the design's seeds): the seed draws of another design to share."""
     rng = np.random.default_rng(seed)
     ids = list(design.seeds)
     S = len(ids)
-    seed_pick = rng.integers(0, S, size=(n, S))
+    drawn = rng.integers(0, S, size=(n, S))         # drawn even when given: the later draws stay the same
+    seed_pick = drawn if seed_pick is None else seed_pick
     keys = [sorted(design.seeds[s], key=str) for s in ids]
     crossed = all(k == keys[0] for k in keys)
     shared = rng.integers(0, len(keys[0]), size=(n, len(keys[0]))) if crossed else None
@@ -297,14 +299,19 @@ def gain_difference(a: tuple[Design, Design, Design], b: tuple[Design, Design, D
 def drop_difference(a: Design, a0: Design, b: Design, b0: Design, n: int = N_RESAMPLES,
                     seed: int = CI_SEED) -> Paired | None:
     """(a - a0) - (b - b0): a's change from a0 beyond b's change from b0 (scope vs its control, each
-    against the Finetune model). Each pair resampled paired (same rows), the two pairs independently."""
+    against the Finetune model). Each pair resampled paired (same rows). When a and b are the same
+    models (the same seed ids: one adapter's scope and control rows), the two pairs share their seed
+    draws (an adapter that collapses everywhere moves both drops; our decision, docs/study.md); their
+    targets and rows (different questions) are drawn independently."""
     p1, p2 = align([a, a0]), align([b, b0])
     if p1 is None or p2 is None:
         return None
-    r1 = resample(p1[0], n, seed) - resample(p1[1], n, seed)
-    r2 = resample(p2[0], n, seed + 3) - resample(p2[1], n, seed + 3)
+    same = list(p1[0].seeds) == list(p2[0].seeds)
+    pick = np.random.default_rng(seed + 5).integers(0, p1[0].n_seeds, size=(n, p1[0].n_seeds)) if same else None
+    r1 = resample(p1[0], n, seed, pick) - resample(p1[1], n, seed, pick)
+    r2 = resample(p2[0], n, seed + 3, pick) - resample(p2[1], n, seed + 3, pick)
     value = (p1[0].value() - p1[1].value()) - (p2[0].value() - p2[1].value())
-    return _summary(value, r1 - r2, False, p1[0])
+    return _summary(value, r1 - r2, same, p1[0])
 
 
 def holm(pvalues: list[float]) -> list[float]:
